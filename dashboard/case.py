@@ -1,0 +1,303 @@
+"""The case: one patient's findings, as a typed model and as a JSON case file.
+
+Every clinical finding is tri-state (present / absent / unknown) and ``unknown`` is the
+default: nothing a clinician has not answered is ever read as absent. Counts and lists
+use ``None`` for "not known" and an empty list or zero for "known to be none".
+
+The format deliberately has no name, record number, birth date or free-text field, and
+unknown keys are refused, so no identifier can be smuggled into a case file.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+CASE_FORMAT_VERSION = "1"
+
+
+class Tri(str, enum.Enum):
+    """A finding's answer. ``unknown`` means "not asked or not known", never "absent"."""
+
+    present = "present"
+    absent = "absent"
+    unknown = "unknown"
+
+
+class Amniocentesis(str, enum.Enum):
+    """Result of amniocentesis for intra-amniotic infection in this pregnancy."""
+
+    infection_found = "infection_found"
+    no_infection = "no_infection"
+    not_done = "not_done"
+    unknown = "unknown"
+
+
+class PriorCerclageReason(str, enum.Enum):
+    """Why a cerclage was placed in an earlier pregnancy."""
+
+    painless_dilation = "painless_dilation"  # exam-indicated, for painless second-trimester dilation
+    history = "history"  # planned because of earlier history
+    ultrasound = "ultrasound"  # for a short cervix on scan
+    unknown = "unknown"
+
+
+class PriorCerclageRoute(str, enum.Enum):
+    transvaginal = "transvaginal"
+    transabdominal = "transabdominal"
+    unknown = "unknown"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+class GestationalAge(_Strict):
+    """Completed weeks and days (for example 23+4 is weeks=23, days=4)."""
+
+    weeks: Annotated[int, Field(ge=0, le=42, description="completed weeks, 0 to 42")]
+    days: Annotated[int, Field(ge=0, le=6, description="days beyond the completed week, 0 to 6")] = 0
+
+    @property
+    def total_days(self) -> int:
+        return self.weeks * 7 + self.days
+
+    def __str__(self) -> str:
+        return f"{self.weeks}+{self.days}"
+
+    @classmethod
+    def parse(cls, text: str) -> "GestationalAge":
+        """Read '23+4' (or '23') into weeks and days."""
+        weeks, _, days = text.strip().partition("+")
+        return cls(weeks=int(weeks), days=int(days or 0))
+
+
+def ga_days(text: str) -> int:
+    """Days from a '23+4' string; used by the knowledge base for windows and thresholds."""
+    return GestationalAge.parse(text).total_days
+
+
+class PriorBirth(_Strict):
+    """One earlier pregnancy outcome; gestational age may be unknown (``None``)."""
+
+    gestational_age: GestationalAge | None = None
+
+
+class CervicalLengthScan(_Strict):
+    """One transvaginal cervical-length measurement in this pregnancy."""
+
+    gestational_age: GestationalAge
+    cervical_length_mm: Annotated[float, Field(ge=0, le=60, description="millimetres, 0 to 60")]
+
+
+class History(_Strict):
+    """Obstetric history before this pregnancy."""
+
+    # Second-trimester losses attributed to painless cervical dilation (no labour or abruption).
+    # None = not known; [] = none. Each loss may carry its gestational age (13+0 to 27+6).
+    painless_second_trimester_losses: list[PriorBirth] | None = None
+    # Spontaneous preterm births (before 37+0); None = not known; [] = none.
+    spontaneous_preterm_births: list[PriorBirth] | None = None
+    prior_cerclage: Tri = Tri.unknown
+    prior_cerclage_reason: PriorCerclageReason = PriorCerclageReason.unknown
+    prior_cerclage_route: PriorCerclageRoute = PriorCerclageRoute.unknown
+    # "Failed": loss or birth before 28+0 weeks despite the cerclage (FIGO-CERC, MAVRIC).
+    prior_cerclage_failed: Tri = Tri.unknown
+
+    @field_validator("painless_second_trimester_losses")
+    @classmethod
+    def _losses_in_second_trimester(cls, value: list[PriorBirth] | None) -> list[PriorBirth] | None:
+        for index, loss in enumerate(value or []):
+            ga = loss.gestational_age
+            if ga is not None and not (13 * 7 <= ga.total_days <= 27 * 7 + 6):
+                raise ValueError(
+                    f"entry {index + 1}: a second-trimester loss is between 13+0 and 27+6 weeks, got {ga}"
+                )
+        return value
+
+    @field_validator("spontaneous_preterm_births")
+    @classmethod
+    def _births_preterm(cls, value: list[PriorBirth] | None) -> list[PriorBirth] | None:
+        for index, birth in enumerate(value or []):
+            ga = birth.gestational_age
+            if ga is not None and not (16 * 7 <= ga.total_days <= 36 * 7 + 6):
+                raise ValueError(
+                    f"entry {index + 1}: a spontaneous preterm birth is between 16+0 and 36+6 weeks, got {ga}"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _cerclage_details_need_a_cerclage(self) -> "History":
+        if self.prior_cerclage == Tri.absent:
+            for name in ("prior_cerclage_reason", "prior_cerclage_route"):
+                if getattr(self, name).value != "unknown":
+                    raise ValueError(f"{name} is given but prior_cerclage is 'absent'")
+            if self.prior_cerclage_failed != Tri.unknown:
+                raise ValueError("prior_cerclage_failed is given but prior_cerclage is 'absent'")
+        return self
+
+
+class RiskFactors(_Strict):
+    """Cervical risk factors (ACOG PB 142: associations inconsistent; not indications alone)."""
+
+    conization_or_leep: Tri = Tri.unknown
+    repeated_mechanical_dilation: Tri = Tri.unknown
+    obstetric_cervical_laceration: Tri = Tri.unknown
+    mullerian_anomaly: Tri = Tri.unknown
+    connective_tissue_disorder: Tri = Tri.unknown
+    in_utero_des_exposure: Tri = Tri.unknown
+
+
+class Symptoms(_Strict):
+    pelvic_pressure: Tri = Tri.unknown
+    cramping: Tri = Tri.unknown
+    backache: Tri = Tri.unknown
+    discharge_change: Tri = Tri.unknown
+    mild_contractions: Tri = Tri.unknown
+
+
+class Exam(_Strict):
+    cervical_dilation_cm: Annotated[float | None, Field(ge=0, le=10, description="centimetres, 0 to 10")] = None
+    membranes_at_or_beyond_os: Tri = Tri.unknown
+
+
+class Ultrasound(_Strict):
+    cervical_lengths: list[CervicalLengthScan] = Field(default_factory=list)
+    # False would mean "no scan yet"; an empty list with this flag unknown is "not known".
+    funneling: Tri = Tri.unknown
+
+
+class Exclusions(_Strict):
+    """Findings that exclude the diagnosis or contraindicate cerclage."""
+
+    labour: Tri = Tri.unknown  # regular painful contractions or labour
+    bleeding_or_abruption: Tri = Tri.unknown
+    ruptured_membranes: Tri = Tri.unknown
+    clinical_chorioamnionitis: Tri = Tri.unknown
+    amniocentesis: Amniocentesis = Amniocentesis.unknown
+
+
+class FetalStatus(_Strict):
+    fetal_demise: Tri = Tri.unknown
+    lethal_anomaly: Tri = Tri.unknown
+    fetal_compromise: Tri = Tri.unknown
+
+
+class Case(_Strict):
+    """One patient's findings. No identifiers; nothing free-text."""
+
+    format_version: Literal["1"] = CASE_FORMAT_VERSION
+    gestational_age: GestationalAge | None = None
+    fetuses: Annotated[int | None, Field(ge=1, le=6, description="number of fetuses, 1 to 6")] = None
+    history: History = Field(default_factory=History)
+    risk_factors: RiskFactors = Field(default_factory=RiskFactors)
+    symptoms: Symptoms = Field(default_factory=Symptoms)
+    exam: Exam = Field(default_factory=Exam)
+    ultrasound: Ultrasound = Field(default_factory=Ultrasound)
+    exclusions: Exclusions = Field(default_factory=Exclusions)
+    fetal: FetalStatus = Field(default_factory=FetalStatus)
+
+    @model_validator(mode="after")
+    def _scans_not_after_today(self) -> "Case":
+        today = self.gestational_age
+        for index, scan in enumerate(self.ultrasound.cervical_lengths):
+            if today is not None and scan.gestational_age.total_days > today.total_days:
+                raise _PathError(
+                    ("ultrasound", "cervical_lengths", index, "gestational_age"),
+                    f"scan dated {scan.gestational_age} weeks is after the current gestational age {today}",
+                )
+        return self
+
+
+class _PathError(ValueError):
+    """A cross-field error that knows which field it belongs to."""
+
+    def __init__(self, loc: tuple[Any, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+class CaseError(Exception):
+    """A case file or form that cannot be accepted; ``problems`` names each bad field."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{path}: {message}" for path, message in problems))
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(case)"
+
+
+def _friendly(error: dict[str, Any]) -> tuple[str, str]:
+    loc = tuple(error.get("loc", ()))
+    ctx = error.get("ctx") or {}
+    original = ctx.get("error")
+    if isinstance(original, _PathError):
+        return _path(original.loc), str(original)
+    kind = error.get("type", "")
+    message = error.get("msg", "invalid value")
+    if kind == "extra_forbidden":
+        message = "is not a field of the case format (names, record numbers, dates and free text are not accepted)"
+    elif kind == "missing":
+        message = "is required"
+    elif message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    return _path(loc), message
+
+
+MAX_CASE_FILE_BYTES = 256 * 1024
+
+
+def case_from_dict(data: Any) -> Case:
+    """Validate a parsed case; raises CaseError naming every bad field."""
+    if not isinstance(data, dict):
+        raise CaseError([("(case)", "a case file is a JSON object")])
+    try:
+        return Case.model_validate(data)
+    except ValidationError as exc:
+        raise CaseError([_friendly(e) for e in exc.errors(include_url=False)]) from None
+    except (ValueError, TypeError, RecursionError) as exc:  # defensive: never a traceback
+        raise CaseError([("(case)", f"could not be read: {exc.__class__.__name__}")]) from None
+
+
+def case_from_json(raw: bytes | str) -> Case:
+    """Read a case file's bytes; too large, not JSON or invalid all raise CaseError."""
+    size = len(raw.encode("utf-8") if isinstance(raw, str) else raw)
+    if size > MAX_CASE_FILE_BYTES:
+        raise CaseError([("(file)", f"is {size // 1024} KB; a case file is at most {MAX_CASE_FILE_BYTES // 1024} KB")])
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        data = json.loads(text)
+    except UnicodeDecodeError:
+        raise CaseError([("(file)", "is not UTF-8 text; a case file is JSON")]) from None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
+        raise CaseError([("(file)", f"is not valid JSON{where}")]) from None
+    return case_from_dict(data)
+
+
+def case_to_json(case: Case) -> str:
+    """The case file for a case: stable key order, only the case format's fields."""
+    return json.dumps(case.model_dump(mode="json"), indent=2, sort_keys=False) + "\n"
+
+
+def case_json_schema() -> dict[str, Any]:
+    """The published JSON Schema of the case file (written to data/case.schema.json)."""
+    schema = Case.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Cervical insufficiency case file"
+    schema["description"] = (
+        "One patient's findings for the cervical insufficiency dashboard. Every finding is "
+        "present, absent or unknown; unknown is never read as absent. No identifiers."
+    )
+    return schema

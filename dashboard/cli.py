@@ -1,0 +1,155 @@
+"""Command line: ``python -m dashboard assess CASE.json [--guideline ...] [--format ...]``.
+
+Prints the assessment as JSON (the same vocabulary as the engine) or as readable text with
+numbered citations. A case file that cannot be accepted exits with status 2 and one line
+per bad field; a broken knowledge base exits with status 3. Never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from dashboard.assess import AllAssessments, Assessment, assess, assess_all
+from dashboard.case import Case, CaseError, case_from_json
+from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, KnowledgeBase, KnowledgeBaseError, default_knowledge_base
+
+EXIT_INVALID_CASE = 2
+EXIT_BROKEN_KB = 3
+
+STATUS_WORDS = {
+    "met": "MET",
+    "not_met": "NOT MET",
+    "insufficient_data": "INSUFFICIENT DATA",
+    "recommended": "recommended",
+    "consider": "consider",
+    "not_recommended": "not recommended",
+    "contraindicated": "CONTRAINDICATED",
+    "not_applicable": "not applicable",
+}
+
+
+def _cites(items: list[Any]) -> str:
+    numbers = sorted({c.number for c in items})
+    return " [" + ", ".join(str(n) for n in numbers) + "]" if numbers else ""
+
+
+def render_text(result: Assessment | AllAssessments, kb: KnowledgeBase) -> str:
+    """A plain-text report with numbered citations and a reference list."""
+    assessments = list(result.guidelines.values()) if isinstance(result, AllAssessments) else [result]
+    used: set[int] = set()
+    lines: list[str] = [
+        "Cervical insufficiency assessment",
+        f"Knowledge base {kb.meta.version}, last reviewed {kb.meta.last_reviewed.isoformat()}.",
+        "Decision support only: options with their basis, not instructions.",
+        "",
+    ]
+
+    def cite(items: list[Any]) -> str:
+        used.update(c.number for c in items)
+        return _cites(items)
+
+    for a in assessments:
+        lines.append(f"== {a.guideline_name} ==")
+        d = a.diagnosis
+        basis = f" (basis: {', '.join(b.replace('_', ' ') for b in d.basis)})" if d.basis else ""
+        lines.append(f"Diagnosis: {STATUS_WORDS[d.status]}{basis}. {d.summary}")
+        for c in d.criteria:
+            values = "; ".join(f"{v.test}: {v.value}" for v in c.values)
+            lines.append(f"  - {c.title}: {STATUS_WORDS.get(c.status, c.status)} ({values}){cite(c.citations)}")
+        for e in a.exclusions:
+            if e.status != "absent":
+                lines.append(f"  Exclusion {e.trace.title}: {e.status}. {e.effect}{cite(e.trace.citations)}")
+        sc = a.short_cervix
+        lines.append(
+            f"Short cervix: {sc.status} ({sc.trace.title}; a risk finding, not diagnostic on its own){cite(sc.trace.citations)}"
+        )
+        cer = a.cerclage
+        lines.append(f"Cerclage: {cer.summary}")
+        for t in cer.indications:
+            lines.append(f"  - {t.title}: {STATUS_WORDS.get(t.status, t.status)}{cite(t.citations)}")
+        for c in cer.contraindications:
+            lines.append(f"  Contraindication {c.title}: {c.status}{cite(c.citations)}")
+        for w in cer.windows:
+            lines.append(f"  Window: {w.label} [{w.status}]{cite(w.citations)}")
+        lines.append("Treatment options:")
+        for t in a.treatments:
+            lines.append(f"  - {t.name}: {STATUS_WORDS[t.status]}. {t.reason}{cite(t.citations)}")
+            for p in t.pending:
+                lines.append(f"      could change: {p}")
+        if a.missing:
+            lines.append("Unknown answers that would change a verdict:")
+            for m in a.missing:
+                lines.append(f"  - {m.label} (affects: {', '.join(m.affects)})")
+        lines.append("")
+
+    if isinstance(result, AllAssessments):
+        if result.disagreements:
+            lines.append("== Where the guidelines differ for this case ==")
+            for dis in result.disagreements:
+                answers = "; ".join(f"{GUIDELINE_NAMES[g]}: {STATUS_WORDS.get(v, v)}" for g, v in dis.answers.items())
+                lines.append(f"  - {dis.topic}: {answers}")
+                for g, items in dis.citations.items():
+                    used.update(c.number for c in items)
+            lines.append("")
+        else:
+            lines.append("The three guidelines answer this case the same way.")
+            lines.append("")
+
+    lines.append("References")
+    numbers = kb.citation_number()
+    for ref_id, ref in kb.references.items():
+        if numbers[ref_id] in used:
+            link = f"https://doi.org/{ref.doi}" if ref.doi else (f"PMID {ref.pmid}" if ref.pmid else ref.url)
+            lines.append(f"  [{numbers[ref_id]}] {ref.authors}. {ref.title}. {ref.source} ({ref.year}). {link}")
+    return "\n".join(lines) + "\n"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m dashboard", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    a = sub.add_parser("assess", help="assess a case file")
+    a.add_argument("case_file", metavar="CASE.json", help="a case file (see data/case.schema.json)")
+    a.add_argument("--guideline", choices=[*GUIDELINES, "all"], default="all")
+    a.add_argument("--format", choices=["json", "text"], default="text")
+    sub.add_parser("schema", help="print the case file's JSON Schema")
+    return parser
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = _parser().parse_args(argv)
+    if args.command == "schema":
+        from dashboard.case import case_json_schema
+
+        out.write(json.dumps(case_json_schema(), indent=2) + "\n")
+        return 0
+    try:
+        kb = default_knowledge_base()
+    except KnowledgeBaseError as exc:
+        err.write(f"The knowledge base could not be loaded:\n{exc}\n")
+        return EXIT_BROKEN_KB
+    try:
+        raw = Path(args.case_file).read_bytes()
+    except OSError as exc:
+        err.write(f"{args.case_file}: cannot be read ({exc.strerror or exc.__class__.__name__})\n")
+        return EXIT_INVALID_CASE
+    try:
+        case: Case = case_from_json(raw)
+    except CaseError as exc:
+        err.write(f"{args.case_file}: not a valid case file\n")
+        for path, message in exc.problems:
+            err.write(f"  {path}: {message}\n")
+        return EXIT_INVALID_CASE
+    result: Assessment | AllAssessments = assess_all(case, kb) if args.guideline == "all" else assess(case, args.guideline, kb)
+    if args.format == "json":
+        payload = result.to_dict()
+        payload["knowledge_base"] = {"version": kb.meta.version, "last_reviewed": kb.meta.last_reviewed.isoformat()}
+        out.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    else:
+        out.write(render_text(result, kb))
+    return 0

@@ -1,0 +1,443 @@
+"""Named facts derived from a case, the vocabulary rule conditions are written in.
+
+Rules in ``data/rules/*.yaml`` never reach into the case directly: they test facts by
+name. Each fact is documented with its kind, unit, plausible range and the case fields it
+reads, so the knowledge-base loader can refuse a rule that tests an unknown fact, uses the
+wrong unit or a threshold outside the plausible range.
+
+A fact's value is ``UNKNOWN`` when the inputs do not settle it. Numbers may also be an
+``Interval`` when only a bound is known (three losses recorded, preterm births not known:
+at least three).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Literal
+
+from dashboard.case import Amniocentesis, Case, PriorBirth, PriorCerclageReason, PriorCerclageRoute, Tri
+
+FactKind = Literal["tri", "number", "ga", "choice"]
+
+
+class _Unknown:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:  # guard against truthiness slips
+        raise TypeError("UNKNOWN has no truth value; compare it explicitly")
+
+
+UNKNOWN: Any = _Unknown()
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """A number known only to lie between ``low`` and ``high`` (inclusive)."""
+
+    low: float
+    high: float
+
+    def __str__(self) -> str:
+        if math.isinf(self.high):
+            return f"at least {_num(self.low)}"
+        return f"{_num(self.low)} to {_num(self.high)}"
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+@dataclass(frozen=True, slots=True)
+class FactSpec:
+    name: str
+    kind: FactKind
+    description: str
+    inputs: tuple[str, ...]  # case field paths this fact reads
+    fn: Callable[[Case], Any]
+    unit: str | None = None
+    range: tuple[float, float] = (0, 0)
+    choices: tuple[str, ...] = ()
+
+    @property
+    def range_text(self) -> str:
+        low, high = self.range
+        if self.kind == "ga":
+            return f"{int(low) // 7}+{int(low) % 7} to {int(high) // 7}+{int(high) % 7} weeks"
+        return f"{_num(low)} to {_num(high)} {self.unit or ''}".strip()
+
+
+FACTS: dict[str, FactSpec] = {}
+
+
+def _fact(name: str, kind: FactKind, description: str, inputs: tuple[str, ...], **extra: Any):
+    def register(fn: Callable[[Case], Any]) -> Callable[[Case], Any]:
+        FACTS[name] = FactSpec(name=name, kind=kind, description=description, inputs=inputs, fn=fn, **extra)
+        return fn
+
+    return register
+
+
+def _tri(value: Tri) -> Any:
+    return UNKNOWN if value == Tri.unknown else value.value
+
+
+def _tri_any(values: list[Any]) -> Any:
+    """Kleene OR over present/absent/UNKNOWN."""
+    if any(v == "present" for v in values if v is not UNKNOWN):
+        return "present"
+    if any(v is UNKNOWN for v in values):
+        return UNKNOWN
+    return "absent"
+
+
+def _count(items: list[PriorBirth] | None) -> Any:
+    return UNKNOWN if items is None else len(items)
+
+
+def _any_birth(items: list[PriorBirth] | None, test: Callable[[int], bool]) -> Any:
+    """present if any entry's gestational age passes ``test``; absent only when all are known to fail."""
+    if items is None:
+        return UNKNOWN
+    results = [UNKNOWN if b.gestational_age is None else ("present" if test(b.gestational_age.total_days) else "absent") for b in items]
+    return _tri_any(results)
+
+
+GA_MAX_DAYS = 42 * 7 + 6
+
+
+# -- pregnancy ------------------------------------------------------------------------
+
+
+@_fact("gestational_age", "ga", "Current gestational age.", ("gestational_age",), range=(0, GA_MAX_DAYS))
+def _ga(case: Case) -> Any:
+    return UNKNOWN if case.gestational_age is None else case.gestational_age.total_days
+
+
+@_fact("fetuses", "number", "Number of fetuses in this pregnancy.", ("fetuses",), unit="fetuses", range=(1, 6))
+def _fetuses(case: Case) -> Any:
+    return UNKNOWN if case.fetuses is None else case.fetuses
+
+
+# -- history --------------------------------------------------------------------------
+
+
+@_fact(
+    "painless_second_trimester_losses",
+    "number",
+    "Number of earlier second-trimester losses attributed to painless cervical dilation.",
+    ("history.painless_second_trimester_losses",),
+    unit="losses",
+    range=(0, 20),
+)
+def _losses(case: Case) -> Any:
+    return _count(case.history.painless_second_trimester_losses)
+
+
+@_fact(
+    "mid_trimester_loss_from_16_weeks",
+    "tri",
+    "An earlier mid-trimester loss at 16+0 weeks or later.",
+    ("history.painless_second_trimester_losses",),
+)
+def _loss_from_16(case: Case) -> Any:
+    return _any_birth(case.history.painless_second_trimester_losses, lambda d: d >= 16 * 7)
+
+
+@_fact(
+    "spontaneous_preterm_births",
+    "number",
+    "Number of earlier spontaneous preterm births.",
+    ("history.spontaneous_preterm_births",),
+    unit="births",
+    range=(0, 20),
+)
+def _sptb(case: Case) -> Any:
+    return _count(case.history.spontaneous_preterm_births)
+
+
+@_fact(
+    "prior_spontaneous_preterm_birth_before_34_weeks",
+    "tri",
+    "An earlier spontaneous preterm birth before 34+0 weeks.",
+    ("history.spontaneous_preterm_births",),
+)
+def _sptb_before_34(case: Case) -> Any:
+    return _any_birth(case.history.spontaneous_preterm_births, lambda d: d < 34 * 7)
+
+
+@_fact(
+    "prior_spontaneous_preterm_birth_up_to_34_weeks",
+    "tri",
+    "An earlier spontaneous preterm birth at or before 34+0 weeks.",
+    ("history.spontaneous_preterm_births",),
+)
+def _sptb_up_to_34(case: Case) -> Any:
+    return _any_birth(case.history.spontaneous_preterm_births, lambda d: d <= 34 * 7)
+
+
+@_fact(
+    "prior_spontaneous_preterm_birth",
+    "tri",
+    "Any earlier spontaneous preterm birth.",
+    ("history.spontaneous_preterm_births",),
+)
+def _any_sptb(case: Case) -> Any:
+    births = case.history.spontaneous_preterm_births
+    return UNKNOWN if births is None else ("present" if births else "absent")
+
+
+@_fact(
+    "prior_loss_or_preterm_birth",
+    "tri",
+    "Any earlier second-trimester loss or spontaneous preterm birth.",
+    ("history.painless_second_trimester_losses", "history.spontaneous_preterm_births"),
+)
+def _loss_or_ptb(case: Case) -> Any:
+    h = case.history
+    parts = [
+        UNKNOWN if items is None else ("present" if items else "absent")
+        for items in (h.painless_second_trimester_losses, h.spontaneous_preterm_births)
+    ]
+    return _tri_any(parts)
+
+
+@_fact(
+    "preterm_births_and_losses",
+    "number",
+    "Earlier spontaneous preterm births plus second-trimester losses (a lower bound when one is not known).",
+    ("history.painless_second_trimester_losses", "history.spontaneous_preterm_births"),
+    unit="pregnancies",
+    range=(0, 40),
+)
+def _ptb_plus_losses(case: Case) -> Any:
+    h = case.history
+    counts = [h.painless_second_trimester_losses, h.spontaneous_preterm_births]
+    known = sum(len(c) for c in counts if c is not None)
+    if all(c is not None for c in counts):
+        return known
+    return Interval(known, math.inf)
+
+
+@_fact("prior_cerclage", "tri", "A cerclage in an earlier pregnancy.", ("history.prior_cerclage",))
+def _prior_cerclage(case: Case) -> Any:
+    return _tri(case.history.prior_cerclage)
+
+
+@_fact(
+    "prior_cerclage_for_painless_dilation",
+    "tri",
+    "An earlier cerclage placed because of painless second-trimester dilation.",
+    ("history.prior_cerclage", "history.prior_cerclage_reason"),
+)
+def _prior_cerclage_painless(case: Case) -> Any:
+    h = case.history
+    if h.prior_cerclage == Tri.absent:
+        return "absent"
+    reason = h.prior_cerclage_reason
+    if h.prior_cerclage == Tri.present and reason == PriorCerclageReason.painless_dilation:
+        return "present"
+    if reason in (PriorCerclageReason.history, PriorCerclageReason.ultrasound):
+        return "absent"
+    return UNKNOWN
+
+
+@_fact(
+    "prior_failed_transvaginal_cerclage",
+    "tri",
+    "An earlier transvaginal cerclage followed by loss or birth before 28+0 weeks.",
+    ("history.prior_cerclage", "history.prior_cerclage_failed", "history.prior_cerclage_route"),
+)
+def _failed_tv(case: Case) -> Any:
+    h = case.history
+    if h.prior_cerclage == Tri.absent or h.prior_cerclage_failed == Tri.absent:
+        return "absent"
+    if h.prior_cerclage_route == PriorCerclageRoute.transabdominal:
+        return "absent"
+    if (
+        h.prior_cerclage == Tri.present
+        and h.prior_cerclage_failed == Tri.present
+        and h.prior_cerclage_route == PriorCerclageRoute.transvaginal
+    ):
+        return "present"
+    return UNKNOWN
+
+
+@_fact(
+    "cervical_risk_factor",
+    "tri",
+    "Any cervical risk factor: conization or LEEP, repeated mechanical dilation, obstetric cervical laceration, "
+    "Müllerian anomaly, connective-tissue disorder, in-utero DES exposure.",
+    tuple(f"risk_factors.{n}" for n in (
+        "conization_or_leep", "repeated_mechanical_dilation", "obstetric_cervical_laceration",
+        "mullerian_anomaly", "connective_tissue_disorder", "in_utero_des_exposure",
+    )),
+)
+def _risk(case: Case) -> Any:
+    return _tri_any([_tri(v) for v in case.risk_factors.__dict__.values()])
+
+
+# -- exam and ultrasound --------------------------------------------------------------
+
+
+@_fact("cervical_dilation_cm", "number", "Cervical dilation on examination.", ("exam.cervical_dilation_cm",), unit="cm", range=(0, 10))
+def _dilation(case: Case) -> Any:
+    return UNKNOWN if case.exam.cervical_dilation_cm is None else case.exam.cervical_dilation_cm
+
+
+@_fact("membranes_at_or_beyond_os", "tri", "Fetal membranes visible at or beyond the external os.", ("exam.membranes_at_or_beyond_os",))
+def _membranes(case: Case) -> Any:
+    return _tri(case.exam.membranes_at_or_beyond_os)
+
+
+def _shortest(case: Case, low: int | None, high: int | None, high_inclusive: bool) -> Any:
+    lengths = [
+        s.cervical_length_mm
+        for s in case.ultrasound.cervical_lengths
+        if (low is None or s.gestational_age.total_days >= low)
+        and (high is None or (s.gestational_age.total_days <= high if high_inclusive else s.gestational_age.total_days < high))
+    ]
+    return min(lengths) if lengths else UNKNOWN
+
+
+@_fact(
+    "shortest_cervical_length_before_24_weeks",
+    "number",
+    "Shortest transvaginal cervical length measured before 24+0 weeks in this pregnancy.",
+    ("ultrasound.cervical_lengths",),
+    unit="mm",
+    range=(0, 60),
+)
+def _cl_before_24(case: Case) -> Any:
+    return _shortest(case, None, 24 * 7, high_inclusive=False)
+
+
+@_fact(
+    "shortest_cervical_length_16_to_24_weeks",
+    "number",
+    "Shortest transvaginal cervical length measured between 16+0 and 24+0 weeks.",
+    ("ultrasound.cervical_lengths",),
+    unit="mm",
+    range=(0, 60),
+)
+def _cl_16_24(case: Case) -> Any:
+    return _shortest(case, 16 * 7, 24 * 7, high_inclusive=True)
+
+
+@_fact(
+    "shortest_cervical_length",
+    "number",
+    "Shortest transvaginal cervical length measured at any time in this pregnancy.",
+    ("ultrasound.cervical_lengths",),
+    unit="mm",
+    range=(0, 60),
+)
+def _cl_any(case: Case) -> Any:
+    return _shortest(case, None, None, high_inclusive=True)
+
+
+@_fact("funneling", "tri", "Funneling of the internal os on ultrasound.", ("ultrasound.funneling",))
+def _funneling(case: Case) -> Any:
+    return _tri(case.ultrasound.funneling)
+
+
+# -- exclusions and fetal status ------------------------------------------------------
+
+
+@_fact("labour", "tri", "Regular painful contractions or labour.", ("exclusions.labour",))
+def _labour(case: Case) -> Any:
+    return _tri(case.exclusions.labour)
+
+
+@_fact("bleeding_or_abruption", "tri", "Vaginal bleeding or placental abruption.", ("exclusions.bleeding_or_abruption",))
+def _bleeding(case: Case) -> Any:
+    return _tri(case.exclusions.bleeding_or_abruption)
+
+
+@_fact("ruptured_membranes", "tri", "Ruptured membranes.", ("exclusions.ruptured_membranes",))
+def _rom(case: Case) -> Any:
+    return _tri(case.exclusions.ruptured_membranes)
+
+
+@_fact("clinical_chorioamnionitis", "tri", "Clinical chorioamnionitis.", ("exclusions.clinical_chorioamnionitis",))
+def _chorio(case: Case) -> Any:
+    return _tri(case.exclusions.clinical_chorioamnionitis)
+
+
+@_fact(
+    "amniocentesis",
+    "choice",
+    "Amniocentesis for intra-amniotic infection in this pregnancy.",
+    ("exclusions.amniocentesis",),
+    choices=("infection_found", "no_infection", "not_done"),
+)
+def _amnio(case: Case) -> Any:
+    value = case.exclusions.amniocentesis
+    return UNKNOWN if value == Amniocentesis.unknown else value.value
+
+
+@_fact(
+    "infection",
+    "tri",
+    "Infection: clinical chorioamnionitis, or intra-amniotic infection found on amniocentesis. Absent when "
+    "chorioamnionitis is absent and amniocentesis found none or was not done.",
+    ("exclusions.clinical_chorioamnionitis", "exclusions.amniocentesis"),
+)
+def _infection(case: Case) -> Any:
+    chorio = _tri(case.exclusions.clinical_chorioamnionitis)
+    amnio = case.exclusions.amniocentesis
+    found = UNKNOWN if amnio == Amniocentesis.unknown else ("present" if amnio == Amniocentesis.infection_found else "absent")
+    return _tri_any([chorio, found])
+
+
+@_fact("fetal_demise", "tri", "Fetal demise.", ("fetal.fetal_demise",))
+def _demise(case: Case) -> Any:
+    return _tri(case.fetal.fetal_demise)
+
+
+@_fact("lethal_anomaly", "tri", "A lethal fetal anomaly.", ("fetal.lethal_anomaly",))
+def _lethal(case: Case) -> Any:
+    return _tri(case.fetal.lethal_anomaly)
+
+
+@_fact("fetal_compromise", "tri", "Evidence of fetal compromise.", ("fetal.fetal_compromise",))
+def _compromise(case: Case) -> Any:
+    return _tri(case.fetal.fetal_compromise)
+
+
+def compute_facts(case: Case) -> dict[str, Any]:
+    """Every fact's value for this case, computed once."""
+    return {name: spec.fn(case) for name, spec in FACTS.items()}
+
+
+def field_is_unknown(case: Case, path: str) -> bool:
+    """True when the case field at ``path`` holds no answer yet."""
+    value: Any = case
+    for part in path.split("."):
+        value = getattr(value, part)
+    if value is None:
+        return True
+    if isinstance(value, (Tri, Amniocentesis, PriorCerclageReason, PriorCerclageRoute)):
+        return value.value == "unknown"
+    if isinstance(value, list):
+        # No scan recorded means the cervical length is not known; an empty history list
+        # means "none" and is an answer.
+        if path == "ultrasound.cervical_lengths":
+            return len(value) == 0
+        return any(getattr(item, "gestational_age", 1) is None for item in value)
+    return False
+
+
+def show_value(spec: FactSpec, value: Any) -> str:
+    """A fact's value in words, with its unit."""
+    if value is UNKNOWN:
+        return "unknown"
+    if spec.kind == "ga":
+        return f"{value // 7}+{value % 7} weeks"
+    if spec.kind == "number":
+        text = str(value) if isinstance(value, Interval) else _num(value)
+        return f"{text} {spec.unit}" if spec.unit else text
+    return str(value).replace("_", " ")

@@ -1,0 +1,62 @@
+"""Clinic words for each case field, and the intake section it lives in.
+
+Used to name what is missing ("cervical length scans") and to link it back to its place
+in the intake checklist.
+"""
+
+from __future__ import annotations
+
+SECTIONS: dict[str, str] = {
+    "pregnancy": "This pregnancy",
+    "history": "Obstetric history",
+    "risk_factors": "Cervical risk factors",
+    "symptoms": "Symptoms",
+    "exam": "Examination",
+    "ultrasound": "Ultrasound",
+    "exclusions": "Findings that exclude the diagnosis",
+    "fetal": "Fetal status",
+}
+
+FIELD_LABELS: dict[str, str] = {
+    "gestational_age": "Current gestational age",
+    "fetuses": "Number of fetuses",
+    "history.painless_second_trimester_losses": "Second-trimester losses with painless dilation",
+    "history.spontaneous_preterm_births": "Spontaneous preterm births",
+    "history.prior_cerclage": "Cerclage in an earlier pregnancy",
+    "history.prior_cerclage_reason": "Reason for the earlier cerclage",
+    "history.prior_cerclage_route": "Route of the earlier cerclage",
+    "history.prior_cerclage_failed": "Earlier cerclage failed (loss or birth before 28 weeks)",
+    "risk_factors.conization_or_leep": "Conization or LEEP",
+    "risk_factors.repeated_mechanical_dilation": "Repeated mechanical cervical dilation",
+    "risk_factors.obstetric_cervical_laceration": "Obstetric cervical laceration",
+    "risk_factors.mullerian_anomaly": "Müllerian anomaly",
+    "risk_factors.connective_tissue_disorder": "Connective-tissue disorder",
+    "risk_factors.in_utero_des_exposure": "In-utero DES exposure",
+    "symptoms.pelvic_pressure": "Pelvic pressure",
+    "symptoms.cramping": "Cramping",
+    "symptoms.backache": "Backache",
+    "symptoms.discharge_change": "Change in vaginal discharge",
+    "symptoms.mild_contractions": "Mild contractions",
+    "exam.cervical_dilation_cm": "Cervical dilation (cm)",
+    "exam.membranes_at_or_beyond_os": "Membranes visible at or beyond the external os",
+    "ultrasound.cervical_lengths": "Cervical length scans (mm, with gestational age)",
+    "ultrasound.funneling": "Funneling",
+    "exclusions.labour": "Regular painful contractions or labour",
+    "exclusions.bleeding_or_abruption": "Vaginal bleeding or abruption",
+    "exclusions.ruptured_membranes": "Ruptured membranes",
+    "exclusions.clinical_chorioamnionitis": "Clinical chorioamnionitis",
+    "exclusions.amniocentesis": "Amniocentesis result",
+    "fetal.fetal_demise": "Fetal demise",
+    "fetal.lethal_anomaly": "Lethal fetal anomaly",
+    "fetal.fetal_compromise": "Fetal compromise",
+}
+
+
+def section_of(path: str) -> str:
+    """The intake section key a field path belongs to."""
+    head = path.split(".", 1)[0]
+    return head if head in SECTIONS and "." in path else "pregnancy"
+
+
+def label_of(path: str) -> str:
+    return FIELD_LABELS.get(path, path)

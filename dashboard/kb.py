@@ -1,0 +1,561 @@
+"""The knowledge base: references, guideline rules and treatments, validated at load.
+
+The files under ``data/`` are meant to be read and edited by clinicians. This module
+checks them once, at load, and refuses a broken knowledge base with a message that names
+the file, the entry and the field. Everything downstream trusts the types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from dashboard.case import ga_days
+from dashboard.facts import FACTS, FactKind
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+GUIDELINES: tuple[str, ...] = ("acog", "rcog", "nice")
+GUIDELINE_NAMES = {
+    "acog": "ACOG (US)",
+    "rcog": "RCOG (UK)",
+    "nice": "NICE (England)",
+}
+GuidelineId = Literal["acog", "rcog", "nice"]
+RuleScope = Literal["acog", "rcog", "nice", "all"]
+TREATMENT_STATUSES = ("recommended", "consider", "not_recommended", "contraindicated", "not_applicable")
+TreatmentStatus = Literal["recommended", "consider", "not_recommended", "contraindicated", "not_applicable"]
+
+_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+_GA = r"^\d{1,2}\+[0-6]$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KnowledgeBaseError(Exception):
+    """A knowledge-base file that cannot be used; the message names file, entry and field."""
+
+
+# --------------------------------------------------------------------------- references
+
+RefKind = Literal[
+    "guideline",
+    "systematic_review",
+    "trial",
+    "cohort",
+    "review",
+    "textbook",
+    "regulatory",
+    "patient_information",
+    "other",
+]
+
+
+class Confirmation(_Strict):
+    """Where an item the evidence brief lists as UNVERIFIED was confirmed before use."""
+
+    unverified_item: str  # e.g. "brief UNVERIFIED #7 / 9.1 item 3a"
+    confirmed_at: str  # URL of the primary source that was read
+    confirmed_on: dt.date
+    what: str  # what exactly was confirmed, in our words
+
+
+class Reference(_Strict):
+    id: Annotated[str, Field(pattern=_ID)]
+    kind: RefKind
+    authors: str
+    year: Annotated[int, Field(ge=1950, le=2030)]
+    title: str
+    source: str  # journal, issuer or publisher
+    version: str | None = None  # for guidelines: edition, date, reaffirmation
+    doi: Annotated[str | None, Field(pattern=r"^10\.\d{4,9}/\S+$")] = None
+    pmid: Annotated[str | None, Field(pattern=r"^\d{5,9}$")] = None
+    url: Annotated[str | None, Field(pattern=r"^https?://\S+$")] = None
+    provenance: Literal["primary", "secondary", "low"] = "primary"
+    note: str | None = None
+    confirmation: Confirmation | None = None
+
+    @model_validator(mode="after")
+    def _findable(self) -> "Reference":
+        if not (self.doi or self.pmid or self.url):
+            raise ValueError("a reference needs a doi, a pmid or a url")
+        return self
+
+    @property
+    def links(self) -> list[tuple[str, str]]:
+        out = []
+        if self.doi:
+            out.append(("DOI", f"https://doi.org/{self.doi}"))
+        if self.pmid:
+            out.append(("PubMed", f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"))
+        if self.url:
+            out.append(("Source", self.url))
+        return out
+
+
+class Citation(_Strict):
+    ref: Annotated[str, Field(pattern=_ID)]
+    locator: Annotated[str, Field(min_length=2)]  # recommendation number, section, table, page
+
+
+# --------------------------------------------------------------------------- conditions
+
+Op = Literal["is", "is_not", "eq", "ne", "lt", "le", "gt", "ge", "in"]
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    fact: str
+    op: str
+    value: Any  # already converted: GA strings to days, enums to strings
+
+
+@dataclass(frozen=True, slots=True)
+class RuleRef:
+    """The outcome of another rule (for example a cerclage indication), so thresholds live once."""
+
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    terms: tuple["Condition", ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    terms: tuple["Condition", ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NotOf:
+    term: "Condition"
+
+
+Condition = Leaf | RuleRef | AllOf | AnyOf | NotOf
+
+_TRI_VALUES = ("present", "absent")
+
+
+def parse_condition(raw: Any, where: str) -> Condition:
+    """Turn the YAML form of a condition into a tree; errors name the path inside it."""
+    if not isinstance(raw, dict) or len(raw) == 0:
+        raise ValueError(f"{where}: a condition is a mapping (fact/op/value, all, any or not)")
+    if set(raw) == {"all"} or set(raw) == {"any"}:
+        key = next(iter(raw))
+        terms = raw[key]
+        if not isinstance(terms, list) or not terms:
+            raise ValueError(f"{where}.{key}: needs a non-empty list of conditions")
+        parsed = tuple(parse_condition(t, f"{where}.{key}[{i}]") for i, t in enumerate(terms))
+        return AllOf(parsed) if key == "all" else AnyOf(parsed)
+    if set(raw) == {"not"}:
+        return NotOf(parse_condition(raw["not"], f"{where}.not"))
+    if set(raw) == {"rule"}:
+        if not isinstance(raw["rule"], str):
+            raise ValueError(f"{where}.rule: names another rule's id")
+        return RuleRef(raw["rule"])
+    allowed = {"fact", "op", "value", "unit"}
+    unknown = set(raw) - allowed
+    if unknown or not {"fact", "op", "value"} <= set(raw):
+        raise ValueError(f"{where}: a test has exactly fact, op, value (and optionally unit); got {sorted(raw)}")
+    fact_name, op, value = raw["fact"], raw["op"], raw["value"]
+    spec = FACTS.get(fact_name)
+    if spec is None:
+        raise ValueError(f"{where}.fact: unknown fact '{fact_name}'")
+    unit = raw.get("unit")
+    if unit is not None and unit != spec.unit:
+        raise ValueError(f"{where}.unit: fact '{fact_name}' is in {spec.unit or 'no unit'}, not '{unit}'")
+    return Leaf(fact_name, op, _check_value(spec, op, value, f"{where}.value"))
+
+
+def _check_value(spec: Any, op: str, value: Any, where: str) -> Any:
+    kind: FactKind = spec.kind
+    if kind == "tri":
+        if op not in ("is", "is_not") or value not in _TRI_VALUES:
+            raise ValueError(f"{where}: fact '{spec.name}' is present/absent; use op is/is_not with present or absent")
+        return value
+    if kind == "choice":
+        values = value if op == "in" else [value]
+        if op not in ("is", "is_not", "in") or not isinstance(values, list):
+            raise ValueError(f"{where}: fact '{spec.name}' takes is/is_not/in")
+        for v in values:
+            if v not in spec.choices:
+                raise ValueError(f"{where}: '{v}' is not one of {list(spec.choices)} for fact '{spec.name}'")
+        return tuple(values) if op == "in" else value
+    if op not in ("eq", "ne", "lt", "le", "gt", "ge"):
+        raise ValueError(f"{where}: fact '{spec.name}' is a number; use eq/ne/lt/le/gt/ge")
+    if kind == "ga":
+        if not isinstance(value, str) or not re.match(_GA, value):
+            raise ValueError(f"{where}: gestational age is written weeks+days, e.g. '24+0'; got {value!r}")
+        value = ga_days(value)
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{where}: fact '{spec.name}' needs a number in {spec.unit or 'units'}; got {value!r}")
+    low, high = spec.range
+    if not (low <= value <= high):
+        shown = f"{value // 7}+{value % 7}" if kind == "ga" else value
+        raise ValueError(f"{where}: {shown} is outside the plausible range of fact '{spec.name}' ({spec.range_text})")
+    return value
+
+
+# --------------------------------------------------------------------------- rules
+
+RuleKind = Literal[
+    "definition",
+    "diagnostic_criterion",
+    "exclusion",
+    "risk_finding",
+    "cerclage_indication",
+    "contraindication",
+    "timing_window",
+    "treatment_status",
+]
+
+
+class Window(_Strict):
+    start: Annotated[str | None, Field(pattern=_GA)] = None  # None: open start
+    end: Annotated[str | None, Field(pattern=_GA)] = None  # None: open end (e.g. "at diagnosis")
+    label: str
+
+    @property
+    def start_days(self) -> int | None:
+        return ga_days(self.start) if self.start else None
+
+    @property
+    def end_days(self) -> int | None:
+        return ga_days(self.end) if self.end else None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Window":
+        if self.start and self.end and ga_days(self.start) > ga_days(self.end):
+            raise ValueError(f"window start {self.start} is after its end {self.end}")
+        return self
+
+
+class Rule(_Strict):
+    id: Annotated[str, Field(pattern=_ID)]
+    guideline: RuleScope
+    kind: RuleKind
+    title: str  # short label for tables
+    statement: str  # the plain-language condition, in our words
+    condition: Any = None  # parsed into ``parsed_condition``
+    grade: str | None = None  # evidence level or grade as the source gives it
+    citations: Annotated[list[Citation], Field(min_length=1)]
+    confirmation: Confirmation | None = None
+    note: str | None = None
+    # kind-specific
+    pathway: Literal["history", "physical_exam"] | None = None
+    exclusion: Literal["labour", "bleeding", "ruptured_membranes", "infection"] | None = None
+    indication: Literal["history", "ultrasound", "physical_exam"] | None = None
+    severity: Literal["absolute", "relative"] | None = None
+    treatments: list[str] | None = None  # treatment_status: the options it sets
+    status: TreatmentStatus | None = None
+    priority: Annotated[int, Field(ge=0, le=99)] = 50  # treatment_status: lower is tried first
+    blocks: list[str] | None = None  # contraindication: treatments it makes contraindicated
+    window: Window | None = None
+    window_kind: Literal["placement", "removal", "surveillance", "course"] | None = None
+    applies_to: list[str] | None = None  # timing_window: the treatments it belongs to
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> "Rule":
+        needs = {
+            "definition": (),
+            "diagnostic_criterion": ("pathway", "condition"),
+            "exclusion": ("exclusion", "condition"),
+            "risk_finding": ("condition",),
+            "cerclage_indication": ("indication", "condition"),
+            "contraindication": ("severity", "condition", "blocks"),
+            "timing_window": ("window", "window_kind", "applies_to"),
+            "treatment_status": ("treatments", "status"),  # no condition: "otherwise"
+        }[self.kind]
+        for name in needs:
+            if getattr(self, name) is None:
+                raise ValueError(f"a {self.kind} rule needs '{name}'")
+        return self
+
+
+# --------------------------------------------------------------------------- treatments
+
+
+class EvidenceItem(_Strict):
+    study: str  # short label, e.g. "Berghella 2011 IPD MA"
+    design: str
+    population: str
+    outcome: str
+    result: str  # the figures as reported, e.g. "28.4% vs 41.3%"
+    measure: Literal["RR", "OR", "aRR", "aOR", "mean difference", "none"] = "none"
+    estimate: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    n: Annotated[int | None, Field(ge=1)] = None
+    n_label: str | None = None  # e.g. "women", "pregnancies", "trials"
+    favours: Literal["treatment", "control", "neither"] | None = None
+    citations: Annotated[list[Citation], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _interval(self) -> "EvidenceItem":
+        if self.measure != "none":
+            if self.estimate is None or self.ci_low is None or self.ci_high is None:
+                raise ValueError("an effect size needs estimate, ci_low and ci_high")
+            if not (self.ci_low <= self.estimate <= self.ci_high):
+                raise ValueError(f"estimate {self.estimate} lies outside its 95% CI {self.ci_low}-{self.ci_high}")
+            if self.measure in ("RR", "OR", "aRR", "aOR") and self.ci_low <= 0:
+                raise ValueError("a ratio's confidence interval must be above zero")
+        return self
+
+
+class CitedText(_Strict):
+    text: str
+    citations: Annotated[list[Citation], Field(min_length=1)]
+
+
+class Stance(_Strict):
+    summary: str  # the guideline's position, in our words
+    addressed: bool = True  # False: not addressed in the text we could verify
+    citations: Annotated[list[Citation], Field(min_length=1)]
+
+
+class Treatment(_Strict):
+    id: Annotated[str, Field(pattern=_ID)]
+    name: str
+    group: Literal["monitoring", "cerclage", "medication", "device", "discouraged"]
+    withdrawn: bool = False
+    summary: CitedText
+    population: CitedText
+    timing: CitedText
+    evidence: list[EvidenceItem]
+    harms: Annotated[list[CitedText], Field(min_length=1)]
+    stances: dict[GuidelineId, Stance]
+
+    @field_validator("stances")
+    @classmethod
+    def _every_guideline(cls, value: dict[str, Stance]) -> dict[str, Stance]:
+        missing = [g for g in GUIDELINES if g not in value]
+        if missing:
+            raise ValueError(f"a stance is needed for every guideline; missing {missing}")
+        return value
+
+
+class Disagreement(_Strict):
+    """A known point where guidelines part ways (shown even when this case does not hit it)."""
+
+    id: Annotated[str, Field(pattern=_ID)]
+    topic: str
+    positions: dict[str, CitedText]  # guideline or body -> its position
+
+
+class Meta(_Strict):
+    version: str
+    last_reviewed: dt.date
+    reviewed_by: str
+    scope: str
+    intended_use: str
+    limits: list[str]
+
+
+# --------------------------------------------------------------------------- the whole
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    meta: Meta
+    references: dict[str, Reference]
+    rules: tuple[Rule, ...]
+    conditions: dict[str, Condition | None]
+    treatments: dict[str, Treatment]
+    disagreements: tuple[Disagreement, ...]
+
+    def rules_of(self, kind: str, guideline: str | None = None) -> list[Rule]:
+        return [r for r in self.rules if r.kind == kind and (guideline is None or r.guideline in (guideline, "all"))]
+
+    def citation_number(self) -> dict[str, int]:
+        """A stable numbering of references (order in references.yaml) for [n] citations."""
+        return {ref_id: i + 1 for i, ref_id in enumerate(self.references)}
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise KnowledgeBaseError(f"{_rel(path)}: file is missing") from None
+    except yaml.YAMLError as exc:
+        raise KnowledgeBaseError(f"{_rel(path)}: not valid YAML: {exc}") from None
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(DATA_DIR.parent))
+    except ValueError:
+        return str(path)
+
+
+def _explain(path: Path, entry: str, exc: ValidationError) -> KnowledgeBaseError:
+    lines = []
+    for err in exc.errors(include_url=False):
+        field = ".".join(str(p) for p in err["loc"]) or "(entry)"
+        msg = err["msg"].removeprefix("Value error, ")
+        lines.append(f"{_rel(path)}: entry {entry}: field {field}: {msg}")
+    return KnowledgeBaseError("\n".join(lines))
+
+
+def _entries(path: Path, raw: Any, key: str) -> list[dict[str, Any]]:
+    if not isinstance(raw, dict) or not isinstance(raw.get(key), list):
+        raise KnowledgeBaseError(f"{_rel(path)}: expected a top-level '{key}:' list")
+    return raw[key]
+
+
+def _entry_name(item: Any, index: int) -> str:
+    return str(item.get("id")) if isinstance(item, dict) and item.get("id") else f"#{index + 1}"
+
+
+def load_knowledge_base(data_dir: Path | None = None) -> KnowledgeBase:
+    """Read and check every knowledge-base file; raises KnowledgeBaseError when broken."""
+    root = Path(data_dir) if data_dir else DATA_DIR
+
+    meta_path = root / "knowledge_base.yaml"
+    raw_meta = _read_yaml(meta_path)
+    try:
+        meta = Meta.model_validate(raw_meta)
+    except ValidationError as exc:
+        raise _explain(meta_path, "meta", exc) from None
+
+    ref_path = root / "references.yaml"
+    references: dict[str, Reference] = {}
+    for i, item in enumerate(_entries(ref_path, _read_yaml(ref_path), "references")):
+        name = _entry_name(item, i)
+        try:
+            ref = Reference.model_validate(item)
+        except ValidationError as exc:
+            raise _explain(ref_path, name, exc) from None
+        if ref.id in references:
+            raise KnowledgeBaseError(f"{_rel(ref_path)}: entry {ref.id}: field id: duplicate reference id")
+        references[ref.id] = ref
+
+    def check_citations(path: Path, entry: str, cites: list[tuple[str, Citation]]) -> None:
+        for field, cite in cites:
+            if cite.ref not in references:
+                raise KnowledgeBaseError(
+                    f"{_rel(path)}: entry {entry}: field {field}: unknown reference id '{cite.ref}'"
+                )
+
+    rules: list[Rule] = []
+    conditions: dict[str, Condition | None] = {}
+    seen_ids: set[str] = set()
+    for path in sorted((root / "rules").glob("*.yaml")):
+        for i, item in enumerate(_entries(path, _read_yaml(path), "rules")):
+            name = _entry_name(item, i)
+            try:
+                rule = Rule.model_validate(item)
+            except ValidationError as exc:
+                raise _explain(path, name, exc) from None
+            if rule.id in seen_ids:
+                raise KnowledgeBaseError(f"{_rel(path)}: entry {rule.id}: field id: duplicate rule id")
+            seen_ids.add(rule.id)
+            check_citations(path, rule.id, [(f"citations[{j}].ref", c) for j, c in enumerate(rule.citations)])
+            try:
+                conditions[rule.id] = parse_condition(rule.condition, "condition") if rule.condition is not None else None
+            except ValueError as exc:
+                raise KnowledgeBaseError(f"{_rel(path)}: entry {rule.id}: field {exc}") from None
+            rules.append(rule)
+
+    tr_path = root / "treatments.yaml"
+    raw_tr = _read_yaml(tr_path)
+    treatments: dict[str, Treatment] = {}
+    for i, item in enumerate(_entries(tr_path, raw_tr, "treatments")):
+        name = _entry_name(item, i)
+        try:
+            tr = Treatment.model_validate(item)
+        except ValidationError as exc:
+            raise _explain(tr_path, name, exc) from None
+        if tr.id in treatments:
+            raise KnowledgeBaseError(f"{_rel(tr_path)}: entry {tr.id}: field id: duplicate treatment id")
+        cites: list[tuple[str, Citation]] = []
+        for part in ("summary", "population", "timing"):
+            cites += [(f"{part}.citations[{j}].ref", c) for j, c in enumerate(getattr(tr, part).citations)]
+        for k, ev in enumerate(tr.evidence):
+            cites += [(f"evidence[{k}].citations[{j}].ref", c) for j, c in enumerate(ev.citations)]
+        for k, harm in enumerate(tr.harms):
+            cites += [(f"harms[{k}].citations[{j}].ref", c) for j, c in enumerate(harm.citations)]
+        for g, stance in tr.stances.items():
+            cites += [(f"stances.{g}.citations[{j}].ref", c) for j, c in enumerate(stance.citations)]
+        check_citations(tr_path, tr.id, cites)
+        treatments[tr.id] = tr
+
+    disagreements: list[Disagreement] = []
+    for i, item in enumerate(_entries(tr_path, raw_tr, "disagreements") if "disagreements" in (raw_tr or {}) else []):
+        name = _entry_name(item, i)
+        try:
+            d = Disagreement.model_validate(item)
+        except ValidationError as exc:
+            raise _explain(tr_path, name, exc) from None
+        check_citations(
+            tr_path,
+            d.id,
+            [(f"positions.{k}.citations[{j}].ref", c) for k, p in d.positions.items() for j, c in enumerate(p.citations)],
+        )
+        disagreements.append(d)
+
+    _check_cross_references(root, rules, conditions, treatments)
+
+    return KnowledgeBase(
+        meta=meta,
+        references=references,
+        rules=tuple(rules),
+        conditions=conditions,
+        treatments=treatments,
+        disagreements=tuple(disagreements),
+    )
+
+
+def _rule_refs(cond: Condition | None) -> list[str]:
+    if cond is None or isinstance(cond, Leaf):
+        return []
+    if isinstance(cond, RuleRef):
+        return [cond.rule]
+    if isinstance(cond, NotOf):
+        return _rule_refs(cond.term)
+    return [ref for term in cond.terms for ref in _rule_refs(term)]
+
+
+def _check_cross_references(
+    root: Path, rules: list[Rule], conditions: dict[str, Condition | None], treatments: dict[str, Treatment]
+) -> None:
+    files = {p: p.read_text(encoding="utf-8") for p in sorted((root / "rules").glob("*.yaml"))}
+
+    def where(rule: Rule) -> str:
+        return next((_rel(p) for p, text in files.items() if f"id: {rule.id}" in text), "data/rules")
+
+    by_id = {r.id: r for r in rules}
+    for rule in rules:
+        for field in ("treatments", "applies_to", "blocks"):
+            for tid in getattr(rule, field) or []:
+                if tid not in treatments:
+                    raise KnowledgeBaseError(f"{where(rule)}: entry {rule.id}: field {field}: unknown treatment '{tid}'")
+        for ref in _rule_refs(conditions[rule.id]):
+            if ref not in by_id:
+                raise KnowledgeBaseError(f"{where(rule)}: entry {rule.id}: field condition: unknown rule '{ref}'")
+    # no rule may depend on itself, directly or through others
+    def visit(rule_id: str, trail: tuple[str, ...]) -> None:
+        if rule_id in trail:
+            raise KnowledgeBaseError(
+                f"{where(by_id[trail[0]])}: entry {trail[0]}: field condition: rules refer to each other in a loop ({' -> '.join(trail + (rule_id,))})"
+            )
+        for ref in _rule_refs(conditions[rule_id]):
+            visit(ref, trail + (rule_id,))
+
+    for rule in rules:
+        visit(rule.id, ())
+
+
+@lru_cache(maxsize=1)
+def default_knowledge_base() -> KnowledgeBase:
+    """The shipped knowledge base, loaded once per process."""
+    return load_knowledge_base()

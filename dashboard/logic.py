@@ -1,0 +1,121 @@
+"""Three-valued (Kleene) evaluation of rule conditions over a case's facts.
+
+``True`` / ``False`` / ``None`` stand for met / not met / cannot tell. An unknown input
+makes a test ``None``; ``all`` is false as soon as one part is false, ``any`` is true as
+soon as one part is true, and otherwise an unknown part leaves the whole unknown. So an
+unknown answer can never be read as absent: it can only leave a verdict open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from dashboard.facts import FACTS, UNKNOWN, Interval, show_value
+from dashboard.kb import AllOf, AnyOf, Condition, Leaf, NotOf, RuleRef
+
+Truth = bool | None
+
+_OP_WORDS = {
+    "is": "is",
+    "is_not": "is not",
+    "eq": "=",
+    "ne": "≠",
+    "lt": "<",
+    "le": "≤",
+    "gt": ">",
+    "ge": "≥",
+    "in": "is one of",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Used:
+    """One test inside a rule: what it asked, the value it found, and its answer."""
+
+    fact: str
+    test: str  # e.g. "shortest cervical length before 24 weeks < 25 mm"
+    value: str  # the case's value in words, with unit
+    result: Truth
+    inputs: tuple[str, ...]  # case fields it read
+
+
+def _compare(op: str, have: Any, want: Any) -> Truth:
+    if have is UNKNOWN:
+        return None
+    if isinstance(have, Interval):
+        low, high = have.low, have.high
+        if op == "ge":
+            return True if low >= want else (False if high < want else None)
+        if op == "gt":
+            return True if low > want else (False if high <= want else None)
+        if op == "le":
+            return True if high <= want else (False if low > want else None)
+        if op == "lt":
+            return True if high < want else (False if low >= want else None)
+        if op == "eq":
+            return True if low == high == want else (False if not (low <= want <= high) else None)
+        if op == "ne":
+            return False if low == high == want else (True if not (low <= want <= high) else None)
+        return None
+    if op == "is" or op == "eq":
+        return have == want
+    if op == "is_not" or op == "ne":
+        return have != want
+    if op == "in":
+        return have in want
+    if op == "lt":
+        return have < want
+    if op == "le":
+        return have <= want
+    if op == "gt":
+        return have > want
+    if op == "ge":
+        return have >= want
+    raise ValueError(f"unknown operator {op}")  # the loader refuses these; kept for safety
+
+
+def describe_test(leaf: Leaf) -> str:
+    spec = FACTS[leaf.fact]
+    label = spec.description.rstrip(".")
+    if spec.kind == "ga":
+        value = f"{leaf.value // 7}+{leaf.value % 7} weeks"
+    elif spec.kind == "number":
+        value = f"{leaf.value:g} {spec.unit}" if spec.unit else f"{leaf.value:g}"
+    elif isinstance(leaf.value, tuple):
+        value = ", ".join(v.replace("_", " ") for v in leaf.value)
+    else:
+        value = str(leaf.value).replace("_", " ")
+    return f"{label} {_OP_WORDS[leaf.op]} {value}"
+
+
+def evaluate(
+    cond: Condition | None,
+    facts: dict[str, Any],
+    rule_outcome: Callable[[str], Truth],
+    used: list[Used] | None = None,
+) -> Truth:
+    """The condition's truth for these facts; each test it makes is appended to ``used``."""
+    if cond is None:
+        return True
+    if isinstance(cond, Leaf):
+        have = facts[cond.fact]
+        result = _compare(cond.op, have, cond.value)
+        if used is not None:
+            spec = FACTS[cond.fact]
+            used.append(Used(cond.fact, describe_test(cond), show_value(spec, have), result, spec.inputs))
+        return result
+    if isinstance(cond, RuleRef):
+        return rule_outcome(cond.rule)
+    if isinstance(cond, NotOf):
+        inner = evaluate(cond.term, facts, rule_outcome, used)
+        return None if inner is None else not inner
+    results = [evaluate(term, facts, rule_outcome, used) for term in cond.terms]
+    if isinstance(cond, AllOf):
+        if any(r is False for r in results):
+            return False
+        return True if all(r is True for r in results) else None
+    assert isinstance(cond, AnyOf)
+    if any(r is True for r in results):
+        return True
+    return False if all(r is False for r in results) else None
