@@ -116,6 +116,7 @@ class Cerclage:
 class TreatmentResult:
     treatment: str
     name: str
+    short_name: str
     status: str
     reason: str
     rule_id: str
@@ -184,7 +185,6 @@ class _Evaluator:
         self.kb = kb
         self.case = case
         self.facts = compute_facts(case)
-        self.by_id = {r.id: r for r in kb.rules}
         self.numbers = kb.citation_number()
         self._memo: dict[str, tuple[Truth, list[Used]]] = {}
         self._unknown_fields: dict[str, bool] = {}
@@ -387,7 +387,7 @@ def _cerclage(ev: _Evaluator, guideline: str) -> Cerclage:
 
 
 def _severity(kb: KnowledgeBase, rule_id: str) -> str | None:
-    return next((r.severity for r in kb.rules if r.id == rule_id), None)
+    return kb.rule(rule_id).severity
 
 
 def _treatments(ev: _Evaluator, guideline: str) -> list[TreatmentResult]:
@@ -430,6 +430,7 @@ def _treatments(ev: _Evaluator, guideline: str) -> list[TreatmentResult]:
             TreatmentResult(
                 treatment=tid,
                 name=treatment.name,
+                short_name=treatment.short_name,
                 status=status,
                 reason=reason,
                 rule_id=rule.id,
@@ -466,7 +467,7 @@ def _collect_missing(ev: _Evaluator, guideline: str, assessment_parts: dict[str,
         if trace.status == "insufficient_data":
             add(trace.missing, "cerclage indication")
     for t in assessment_parts["treatments"]:
-        add(t.missing, t.name)
+        add(t.missing, t.short_name)
     return [MissingInput(p, label_of(p), section_of(p), sorted(a)) for p, a in affects.items()]
 
 
@@ -531,12 +532,24 @@ def assess_all(case: Case, kb: KnowledgeBase | None = None) -> AllAssessments:
             {g: a.treatments[i].citations for g, a in results.items()},
         )
 
-    merged: dict[str, MissingInput] = {}
+    # One entry per unknown field: what it affects, with the guidelines it affects it under.
+    order: list[str] = []
+    labels: dict[str, MissingInput] = {}
+    affects: dict[str, dict[str, list[str]]] = {}
     for g, a in results.items():
         for m in a.missing:
-            tag = [f"{GUIDELINE_NAMES[g].split()[0]}: {x}" for x in m.affects]
-            if m.field in merged:
-                merged[m.field] = MissingInput(m.field, m.label, m.section, merged[m.field].affects + tag)
-            else:
-                merged[m.field] = MissingInput(m.field, m.label, m.section, tag)
+            if m.field not in labels:
+                order.append(m.field)
+                labels[m.field] = m
+            for thing in m.affects:
+                affects.setdefault(m.field, {}).setdefault(thing, []).append(g.upper())
+    merged = {
+        f: MissingInput(
+            f,
+            labels[f].label,
+            labels[f].section,
+            [f"{thing} ({', '.join(gs)})" for thing, gs in affects[f].items()],
+        )
+        for f in order
+    }
     return AllAssessments(results, disagreements, list(merged.values()))

@@ -326,6 +326,7 @@ class Stance(_Strict):
 class Treatment(_Strict):
     id: Annotated[str, Field(pattern=_ID)]
     name: str
+    short_name: str  # for tables, charts and the sidebar
     group: Literal["monitoring", "cerclage", "medication", "device", "discouraged"]
     withdrawn: bool = False
     summary: CitedText
@@ -373,8 +374,22 @@ class KnowledgeBase:
     treatments: dict[str, Treatment]
     disagreements: tuple[Disagreement, ...]
 
+    def __post_init__(self) -> None:
+        index: dict[tuple[str, str | None], tuple[Rule, ...]] = {}
+        for kind in {r.kind for r in self.rules}:
+            for g in (None, *GUIDELINES):
+                index[(kind, g)] = tuple(
+                    r for r in self.rules if r.kind == kind and (g is None or r.guideline in (g, "all"))
+                )
+        object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_by_id", {r.id: r for r in self.rules})
+
     def rules_of(self, kind: str, guideline: str | None = None) -> list[Rule]:
-        return [r for r in self.rules if r.kind == kind and (guideline is None or r.guideline in (guideline, "all"))]
+        """Rules of one kind that apply under a guideline (its own and the shared ones), in file order."""
+        return list(self._index.get((kind, guideline), ()))  # type: ignore[attr-defined]
+
+    def rule(self, rule_id: str) -> Rule:
+        return self._by_id[rule_id]  # type: ignore[attr-defined]
 
     def citation_number(self) -> dict[str, int]:
         """A stable numbering of references (order in references.yaml) for [n] citations."""
