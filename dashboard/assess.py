@@ -46,9 +46,14 @@ class Cite:
 
 @dataclass(frozen=True)
 class ValueUsed:
-    test: str
-    value: str
+    label: str  # the fact, e.g. "Shortest cervical length before 24+0"
+    needs: str  # what the rule requires, e.g. "< 25 mm"
+    value: str  # what this case has, e.g. "22 mm" or "unknown"
     result: str  # met / not_met / insufficient_data
+
+    @property
+    def test(self) -> str:
+        return f"{self.label} {self.needs}"
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,7 @@ class RuleTrace:
     grade: str | None = None
     note: str | None = None
     missing: list[str] = field(default_factory=list)
+    severity: str | None = None  # contraindications: absolute or relative
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,7 @@ class RiskFinding:
 @dataclass(frozen=True)
 class Window:
     rule_id: str
+    title: str
     treatments: list[str]
     kind: str
     start: str | None
@@ -232,11 +239,12 @@ class _Evaluator:
             title=rule.title,
             status=status or _verdict(truth),
             statement=rule.statement,
-            values=[ValueUsed(u.test, u.value, _verdict(u.result)) for u in used],
+            values=[ValueUsed(u.label, u.needs, u.value, _verdict(u.result)) for u in used],
             citations=self.cites(rule.citations),
             grade=rule.grade,
             note=rule.note,
             missing=self.missing_of(rule.id),
+            severity=rule.severity,
         )
 
 
@@ -358,6 +366,7 @@ def _cerclage(ev: _Evaluator, guideline: str) -> Cerclage:
         windows.append(
             Window(
                 rule_id=rule.id,
+                title=rule.title,
                 treatments=list(rule.applies_to or []),
                 kind=rule.window_kind or "",
                 start=w.start,
@@ -369,7 +378,7 @@ def _cerclage(ev: _Evaluator, guideline: str) -> Cerclage:
             )
         )
 
-    absolute = [c.title for c in contraindications if c.status == "present" and _severity(kb, c.rule_id) == "absolute"]
+    absolute = [c.title for c in contraindications if c.status == "present" and c.severity == "absolute"]
     words = {
         "history": "history-indicated",
         "ultrasound": "ultrasound-indicated",
@@ -384,10 +393,6 @@ def _cerclage(ev: _Evaluator, guideline: str) -> Cerclage:
     if absolute:
         summary += " Contraindicated now: " + "; ".join(absolute) + "."
     return Cerclage(indication, traces, contraindications, cleared, windows, summary)
-
-
-def _severity(kb: KnowledgeBase, rule_id: str) -> str | None:
-    return kb.rule(rule_id).severity
 
 
 def _treatments(ev: _Evaluator, guideline: str) -> list[TreatmentResult]:

@@ -58,7 +58,7 @@ def render_text(result: Assessment | AllAssessments, kb: KnowledgeBase) -> str:
         basis = f" (basis: {', '.join(b.replace('_', ' ') for b in d.basis)})" if d.basis else ""
         lines.append(f"Diagnosis: {STATUS_WORDS[d.status]}{basis}. {d.summary}")
         for c in d.criteria:
-            values = "; ".join(f"{v.test}: {v.value}" for v in c.values)
+            values = "; ".join(f"{v.label}: {v.value}, needs {v.needs}" for v in c.values)
             lines.append(f"  - {c.title}: {STATUS_WORDS.get(c.status, c.status)} ({values}){cite(c.citations)}")
         for e in a.exclusions:
             if e.status != "absent":
@@ -74,7 +74,7 @@ def render_text(result: Assessment | AllAssessments, kb: KnowledgeBase) -> str:
         for c in cer.contraindications:
             lines.append(f"  Contraindication {c.title}: {c.status}{cite(c.citations)}")
         for w in cer.windows:
-            lines.append(f"  Window: {w.label} [{w.status}]{cite(w.citations)}")
+            lines.append(f"  Window: {w.title}: {w.label} [{w.status}]{cite(w.citations)}")
         lines.append("Treatment options:")
         for t in a.treatments:
             lines.append(f"  - {t.name}: {STATUS_WORDS[t.status]}. {t.reason}{cite(t.citations)}")

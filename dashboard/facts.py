@@ -63,6 +63,11 @@ class FactSpec:
     choices: tuple[str, ...] = ()
 
     @property
+    def label(self) -> str:
+        """A short name for tables: the description up to its first colon or full stop."""
+        return SHORT_LABELS.get(self.name) or self.description.split(":")[0].rstrip(".")
+
+    @property
     def range_text(self) -> str:
         low, high = self.range
         if self.kind == "ga":
@@ -71,6 +76,38 @@ class FactSpec:
 
 
 FACTS: dict[str, FactSpec] = {}
+
+SHORT_LABELS = {
+    "gestational_age": "Gestational age",
+    "fetuses": "Fetuses",
+    "painless_second_trimester_losses": "Painless second-trimester losses",
+    "mid_trimester_loss_from_16_weeks": "Mid-trimester loss at 16+0 or later",
+    "spontaneous_preterm_births": "Spontaneous preterm births",
+    "prior_spontaneous_preterm_birth_before_34_weeks": "Spontaneous preterm birth before 34+0",
+    "prior_spontaneous_preterm_birth_up_to_34_weeks": "Spontaneous preterm birth up to 34+0",
+    "prior_spontaneous_preterm_birth": "Earlier spontaneous preterm birth",
+    "prior_loss_or_preterm_birth": "Earlier loss or preterm birth",
+    "preterm_births_and_losses": "Preterm births + second-trimester losses",
+    "prior_cerclage": "Earlier cerclage",
+    "prior_cerclage_for_painless_dilation": "Earlier cerclage for painless dilation",
+    "prior_failed_transvaginal_cerclage": "Earlier failed transvaginal cerclage",
+    "cervical_risk_factor": "Cervical risk factor",
+    "cervical_dilation_cm": "Cervical dilation",
+    "membranes_at_or_beyond_os": "Membranes at or beyond the os",
+    "shortest_cervical_length_before_24_weeks": "Shortest cervical length before 24+0",
+    "shortest_cervical_length_16_to_24_weeks": "Shortest cervical length 16+0 to 24+0",
+    "shortest_cervical_length": "Shortest cervical length",
+    "funneling": "Funneling",
+    "labour": "Labour",
+    "bleeding_or_abruption": "Bleeding or abruption",
+    "ruptured_membranes": "Ruptured membranes",
+    "clinical_chorioamnionitis": "Clinical chorioamnionitis",
+    "amniocentesis": "Amniocentesis",
+    "infection": "Infection",
+    "fetal_demise": "Fetal demise",
+    "lethal_anomaly": "Lethal anomaly",
+    "fetal_compromise": "Fetal compromise",
+}
 
 
 def _fact(name: str, kind: FactKind, description: str, inputs: tuple[str, ...], **extra: Any):

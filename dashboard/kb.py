@@ -353,6 +353,12 @@ class Disagreement(_Strict):
     positions: dict[str, CitedText]  # guideline or body -> its position
 
 
+class ReferenceLine(_Strict):
+    value_mm: Annotated[float, Field(ge=0, le=60)]
+    label: str
+    citations: Annotated[list[Citation], Field(min_length=1)]
+
+
 class Meta(_Strict):
     version: str
     last_reviewed: dt.date
@@ -360,6 +366,7 @@ class Meta(_Strict):
     scope: str
     intended_use: str
     limits: list[str]
+    cervical_length_lines: list[ReferenceLine] = []
 
 
 # --------------------------------------------------------------------------- the whole
@@ -460,6 +467,11 @@ def load_knowledge_base(data_dir: Path | None = None) -> KnowledgeBase:
                 raise KnowledgeBaseError(
                     f"{_rel(path)}: entry {entry}: field {field}: unknown reference id '{cite.ref}'"
                 )
+
+    for i, line in enumerate(meta.cervical_length_lines):
+        check_citations(
+            meta_path, f"cervical_length_lines[{i}]", [(f"citations[{j}].ref", c) for j, c in enumerate(line.citations)]
+        )
 
     rules: list[Rule] = []
     conditions: dict[str, Condition | None] = {}

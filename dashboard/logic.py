@@ -34,10 +34,15 @@ class Used:
     """One test inside a rule: what it asked, the value it found, and its answer."""
 
     fact: str
-    test: str  # e.g. "shortest cervical length before 24 weeks < 25 mm"
+    label: str  # e.g. "Shortest cervical length before 24+0"
+    needs: str  # e.g. "< 25 mm"
     value: str  # the case's value in words, with unit
     result: Truth
     inputs: tuple[str, ...]  # case fields it read
+
+    @property
+    def test(self) -> str:
+        return f"{self.label} {self.needs}"
 
 
 def _compare(op: str, have: Any, want: Any) -> Truth:
@@ -75,9 +80,9 @@ def _compare(op: str, have: Any, want: Any) -> Truth:
     raise ValueError(f"unknown operator {op}")  # the loader refuses these; kept for safety
 
 
-def describe_test(leaf: Leaf) -> str:
+def describe_need(leaf: Leaf) -> str:
+    """What the test requires, in words: '≥ 1 losses', 'is present', '< 25 mm'."""
     spec = FACTS[leaf.fact]
-    label = spec.description.rstrip(".")
     if spec.kind == "ga":
         value = f"{leaf.value // 7}+{leaf.value % 7} weeks"
     elif spec.kind == "number":
@@ -86,7 +91,7 @@ def describe_test(leaf: Leaf) -> str:
         value = ", ".join(v.replace("_", " ") for v in leaf.value)
     else:
         value = str(leaf.value).replace("_", " ")
-    return f"{label} {_OP_WORDS[leaf.op]} {value}"
+    return f"{_OP_WORDS[leaf.op]} {value}"
 
 
 def evaluate(
@@ -103,7 +108,7 @@ def evaluate(
         result = _compare(cond.op, have, cond.value)
         if used is not None:
             spec = FACTS[cond.fact]
-            used.append(Used(cond.fact, describe_test(cond), show_value(spec, have), result, spec.inputs))
+            used.append(Used(cond.fact, spec.label, describe_need(cond), show_value(spec, have), result, spec.inputs))
         return result
     if isinstance(cond, RuleRef):
         return rule_outcome(cond.rule)

@@ -1,0 +1,194 @@
+"""Altair chart specifications and their text summaries. Pure: no Streamlit here.
+
+Each chart function returns ``(chart, summary)``: the summary is the same information in
+words, for screen readers and for anyone who cannot read the chart.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from dashboard.assess import AllAssessments
+from dashboard.case import Case
+from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, KnowledgeBase
+
+RATIO_MEASURES = ("RR", "OR", "aRR", "aOR")
+GA_AXIS = (8, 40)  # weeks shown on timelines
+
+
+def forest_frame(kb: KnowledgeBase) -> pd.DataFrame:
+    numbers = kb.citation_number()
+    rows = []
+    for t in kb.treatments.values():
+        for e in t.evidence:
+            if e.measure in RATIO_MEASURES and e.estimate is not None:
+                refs = sorted({numbers[c.ref] for c in e.citations})
+                rows.append(
+                    {
+                        "option": t.short_name,
+                        "label": f"{e.study}: {e.outcome}",
+                        "measure": e.measure,
+                        "estimate": e.estimate,
+                        "low": e.ci_low,
+                        "high": e.ci_high,
+                        "n": e.n,
+                        "sources": "[" + ", ".join(map(str, refs)) + "]",
+                        "favours": e.favours or "neither",
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+_FOREST: dict[int, tuple[alt.LayerChart, str]] = {}
+
+
+def _build_forest(kb: KnowledgeBase) -> tuple[alt.LayerChart, str]:
+    frame = forest_frame(kb)
+    height = max(220, 22 * len(frame))
+    base = alt.Chart(frame).encode(
+        y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=420)),
+    )
+    scale = alt.Scale(type="log", domain=[0.05, 20])
+    rule = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("low:Q", scale=scale, title="Ratio (log scale), 95% CI; left of 1 favours the option"),
+        x2="high:Q",
+        color=alt.Color("option:N", title="Option", legend=alt.Legend(orient="bottom", columns=3)),
+    )
+    point = base.mark_point(filled=True, size=70, shape="square").encode(
+        x=alt.X("estimate:Q", scale=scale),
+        color="option:N",
+        tooltip=[
+            alt.Tooltip("label:N", title="Study and outcome"),
+            alt.Tooltip("measure:N", title="Measure"),
+            alt.Tooltip("estimate:Q", title="Estimate", format=".2f"),
+            alt.Tooltip("low:Q", title="95% CI low", format=".2f"),
+            alt.Tooltip("high:Q", title="95% CI high", format=".2f"),
+            alt.Tooltip("sources:N", title="Sources"),
+        ],
+    )
+    no_effect = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[6, 4], color="#333333").encode(x="x:Q")
+    chart = (rule + point + no_effect).properties(
+        title="Key effect sizes (ratio with 95% CI; dashed line = no effect)", height=height, width="container"
+    )
+    lines = [
+        f"{r.label}: {r.measure} {r.estimate:g} (95% CI {r.low:g} to {r.high:g}) {r.sources}"
+        for r in frame.itertuples()
+    ]
+    summary = (
+        f"Forest plot of {len(frame)} effect sizes on a log scale; a ratio below 1 favours the option. "
+        + " ".join(f"{line}." for line in lines)
+    )
+    return chart, summary
+
+
+def forest_plot(kb: KnowledgeBase) -> tuple[alt.LayerChart, str]:
+    """The key ratio effect sizes of every option, built once per knowledge base."""
+    hit = _FOREST.get(id(kb))
+    if hit is None:
+        hit = _FOREST[id(kb)] = _build_forest(kb)
+    return hit
+
+
+def timeline_frame(result: AllAssessments, kb: KnowledgeBase) -> pd.DataFrame:
+    rows = []
+    for g in GUIDELINES:
+        for w in result.guidelines[g].cerclage.windows:
+            start = int(w.start.split("+")[0]) + int(w.start.split("+")[1]) / 7 if w.start else GA_AXIS[0]
+            end = int(w.end.split("+")[0]) + int(w.end.split("+")[1]) / 7 if w.end else GA_AXIS[1]
+            names = ", ".join(kb.treatments[t].short_name for t in w.treatments)
+            rows.append(
+                {
+                    "window": f"{GUIDELINE_NAMES[g].split()[0]}: {names} ({w.kind})",
+                    "guideline": GUIDELINE_NAMES[g],
+                    "start": start,
+                    "end": end,
+                    "label": w.label,
+                    "status": w.status,
+                    "sources": "[" + ", ".join(str(n) for n in sorted({c.number for c in w.citations})) + "]",
+                }
+            )
+    return pd.DataFrame(rows).drop_duplicates(subset=["window", "start", "end"])
+
+
+def timeline(result: AllAssessments, kb: KnowledgeBase, case: Case) -> tuple[alt.LayerChart, str]:
+    """Gestational-age windows that matter under each guideline, with this patient's marker."""
+    frame = timeline_frame(result, kb)
+    bars = (
+        alt.Chart(frame)
+        .mark_bar(height=14, cornerRadius=3)
+        .encode(
+            x=alt.X("start:Q", scale=alt.Scale(domain=list(GA_AXIS)), title="Gestational age (weeks)"),
+            x2="end:Q",
+            y=alt.Y("window:N", sort=None, title=None, axis=alt.Axis(labelLimit=360)),
+            color=alt.Color("guideline:N", title="Guideline", legend=alt.Legend(orient="bottom")),
+            tooltip=[
+                alt.Tooltip("label:N", title="Window"),
+                alt.Tooltip("status:N", title="Now"),
+                alt.Tooltip("sources:N", title="Sources"),
+            ],
+        )
+    )
+    layers = bars
+    ga = case.gestational_age
+    if ga is not None:
+        weeks = ga.total_days / 7
+        marker = pd.DataFrame({"x": [weeks], "text": [f"This patient: {ga}"]})
+        layers = layers + alt.Chart(marker).mark_rule(color="#B00020", strokeWidth=2).encode(x="x:Q")
+        layers = layers + alt.Chart(marker).mark_text(align="left", dx=4, dy=-6, color="#B00020").encode(
+            x="x:Q", y=alt.value(0), text="text:N"
+        )
+    chart = layers.properties(title="Timing windows by gestational age", height=max(200, 24 * len(frame)), width="container")
+    where = f"This patient is at {ga} weeks." if ga else "This patient's gestational age is not known."
+    summary = where + " " + " ".join(f"{r.window}: {r.label}, {r.status} {r.sources}." for r in frame.itertuples())
+    return chart, summary
+
+
+def cervical_length_chart(case: Case, kb: KnowledgeBase) -> tuple[alt.LayerChart | None, str]:
+    """This patient's serial cervical lengths against gestational age, with the cited thresholds."""
+    scans = sorted(case.ultrasound.cervical_lengths, key=lambda s: s.gestational_age.total_days)
+    numbers = kb.citation_number()
+    lines = pd.DataFrame(
+        [
+            {
+                "mm": line.value_mm,
+                "label": line.label,
+                "sources": "[" + ", ".join(str(numbers[c.ref]) for c in line.citations) + "]",
+            }
+            for line in kb.meta.cervical_length_lines
+        ]
+    )
+    line_words = " ".join(f"Reference line {r.label} {r.sources}." for r in lines.itertuples())
+    if not scans:
+        return None, "No cervical-length scans recorded. " + line_words
+    frame = pd.DataFrame(
+        [
+            {"weeks": s.gestational_age.total_days / 7, "ga": str(s.gestational_age), "mm": s.cervical_length_mm}
+            for s in scans
+        ]
+    )
+    points = (
+        alt.Chart(frame)
+        .mark_line(point=alt.OverlayMarkDef(size=80, filled=True), color="#0B5E7E")
+        .encode(
+            x=alt.X("weeks:Q", scale=alt.Scale(domain=[12, 34]), title="Gestational age (weeks)"),
+            y=alt.Y("mm:Q", scale=alt.Scale(domain=[0, 60]), title="Cervical length (mm)"),
+            tooltip=[alt.Tooltip("ga:N", title="Gestational age"), alt.Tooltip("mm:Q", title="Cervical length (mm)")],
+        )
+    )
+    rules = (
+        alt.Chart(lines)
+        .mark_rule(strokeDash=[6, 4], color="#8A4B00")
+        .encode(y="mm:Q", tooltip=[alt.Tooltip("label:N", title="Threshold"), alt.Tooltip("sources:N", title="Sources")])
+    )
+    labels = alt.Chart(lines).mark_text(align="left", dx=4, dy=-6, color="#8A4B00").encode(
+        y="mm:Q", x=alt.value(4), text="label:N"
+    )
+    chart = (points + rules + labels).properties(title="Serial cervical length", height=320, width="container")
+    summary = (
+        f"{len(scans)} scan(s): "
+        + "; ".join(f"{s.cervical_length_mm:g} mm at {s.gestational_age} weeks" for s in scans)
+        + ". "
+        + line_words
+    )
+    return chart, summary

@@ -1,0 +1,207 @@
+"""The intake form's values, as a flat mapping, to and from a Case. No Streamlit here.
+
+The form keeps one value per widget under keys named after the case field they fill
+(``in.exclusions.labour``). Repeating rows (earlier losses and births, cervical-length
+scans) keep a list of row ids under ``rows.<field>`` and one value per cell under
+``in.<field>.<row id>.<column>``. ``form_to_case`` builds a validated Case or raises
+CaseError naming each field; ``case_to_form`` fills the form from an uploaded case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from dashboard.case import (
+    Amniocentesis,
+    Case,
+    CaseError,
+    PriorCerclageReason,
+    PriorCerclageRoute,
+    Tri,
+    case_from_dict,
+)
+from dashboard.facts import field_is_unknown
+from dashboard.fields import FIELD_LABELS, SECTIONS, section_of
+
+IN = "in."
+ROWS = "rows."
+
+TRI_FIELDS: dict[str, tuple[str, ...]] = {
+    "history": ("prior_cerclage", "prior_cerclage_failed"),
+    "risk_factors": (
+        "conization_or_leep",
+        "repeated_mechanical_dilation",
+        "obstetric_cervical_laceration",
+        "mullerian_anomaly",
+        "connective_tissue_disorder",
+        "in_utero_des_exposure",
+    ),
+    "symptoms": ("pelvic_pressure", "cramping", "backache", "discharge_change", "mild_contractions"),
+    "exam": ("membranes_at_or_beyond_os",),
+    "ultrasound": ("funneling",),
+    "exclusions": ("labour", "bleeding_or_abruption", "ruptured_membranes", "clinical_chorioamnionitis"),
+    "fetal": ("fetal_demise", "lethal_anomaly", "fetal_compromise"),
+}
+CHOICE_FIELDS: dict[str, tuple[str, ...]] = {
+    "history.prior_cerclage_reason": tuple(e.value for e in PriorCerclageReason),
+    "history.prior_cerclage_route": tuple(e.value for e in PriorCerclageRoute),
+    "exclusions.amniocentesis": tuple(e.value for e in Amniocentesis),
+}
+BIRTH_LISTS = ("history.painless_second_trimester_losses", "history.spontaneous_preterm_births")
+SCANS = "ultrasound.cervical_lengths"
+LIST_KNOWN = ("unknown", "none", "yes")  # answer to "any earlier ...?"
+
+TRI_OPTIONS = tuple(t.value for t in (Tri.present, Tri.absent, Tri.unknown))
+TRI_WORDS = {"present": "Present", "absent": "Absent", "unknown": "Unknown"}
+CHOICE_WORDS = {
+    "painless_dilation": "For painless second-trimester dilation",
+    "history": "Planned, because of history",
+    "ultrasound": "For a short cervix on scan",
+    "transvaginal": "Transvaginal",
+    "transabdominal": "Transabdominal",
+    "infection_found": "Infection found",
+    "no_infection": "No infection found",
+    "not_done": "Not done",
+    "unknown": "Unknown",
+    "none": "None",
+    "yes": "Yes",
+}
+
+
+def key(path: str) -> str:
+    return IN + path
+
+
+def rows_key(path: str) -> str:
+    return ROWS + path
+
+
+def cell_key(path: str, row_id: str, column: str) -> str:
+    return f"{IN}{path}.{row_id}.{column}"
+
+
+def _ga(weeks: Any, days: Any) -> dict[str, int] | None:
+    if weeks is None:
+        return None
+    return {"weeks": int(weeks), "days": int(days or 0)}
+
+
+def form_to_case(values: Mapping[str, Any]) -> Case:
+    """The Case the form describes; CaseError lists every field that needs attention."""
+    problems: list[tuple[str, str]] = []
+    get = values.get
+    data: dict[str, Any] = {}
+
+    weeks, days = get(key("gestational_age.weeks")), get(key("gestational_age.days"))
+    if weeks is None and days not in (None, 0):
+        problems.append(("gestational_age", "enter the weeks as well as the days"))
+    data["gestational_age"] = _ga(weeks, days)
+    data["fetuses"] = None if get(key("fetuses")) is None else int(get(key("fetuses")))
+
+    history: dict[str, Any] = {}
+    for path in BIRTH_LISTS:
+        name = path.split(".", 1)[1]
+        known = get(key(path + ".known"), "unknown")
+        if known == "unknown":
+            history[name] = None
+        elif known == "none":
+            history[name] = []
+        else:
+            entries = []
+            for row_id in get(rows_key(path), []) or []:
+                w, d = get(cell_key(path, row_id, "weeks")), get(cell_key(path, row_id, "days"))
+                entries.append({"gestational_age": _ga(w, d)})
+            if not entries:
+                entries.append({"gestational_age": None})  # "yes", how many not given: at least one
+            history[name] = entries
+    for name in TRI_FIELDS["history"]:
+        history[name] = get(key(f"history.{name}"), "unknown")
+    for path in ("history.prior_cerclage_reason", "history.prior_cerclage_route"):
+        history[path.split(".", 1)[1]] = get(key(path), "unknown")
+    data["history"] = history
+
+    for section in ("risk_factors", "symptoms", "fetal"):
+        data[section] = {name: get(key(f"{section}.{name}"), "unknown") for name in TRI_FIELDS[section]}
+    dilation = get(key("exam.cervical_dilation_cm"))
+    data["exam"] = {
+        "cervical_dilation_cm": None if dilation is None else float(dilation),
+        "membranes_at_or_beyond_os": get(key("exam.membranes_at_or_beyond_os"), "unknown"),
+    }
+
+    scans = []
+    for index, row_id in enumerate(get(rows_key(SCANS), []) or []):
+        w = get(cell_key(SCANS, row_id, "weeks"))
+        d = get(cell_key(SCANS, row_id, "days"))
+        mm = get(cell_key(SCANS, row_id, "mm"))
+        if w is None and mm is None:
+            continue  # an empty row is ignored
+        if w is None:
+            problems.append((f"{SCANS}[{index}].gestational_age", "enter the gestational age of this scan"))
+            continue
+        if mm is None:
+            problems.append((f"{SCANS}[{index}].cervical_length_mm", "enter the cervical length in mm"))
+            continue
+        scans.append({"gestational_age": _ga(w, d), "cervical_length_mm": float(mm)})
+    data["ultrasound"] = {"cervical_lengths": scans, "funneling": get(key("ultrasound.funneling"), "unknown")}
+
+    data["exclusions"] = {name: get(key(f"exclusions.{name}"), "unknown") for name in TRI_FIELDS["exclusions"]}
+    data["exclusions"]["amniocentesis"] = get(key("exclusions.amniocentesis"), "unknown")
+
+    try:
+        case = case_from_dict(data)
+    except CaseError as exc:
+        raise CaseError(problems + exc.problems) from None
+    if problems:
+        raise CaseError(problems)
+    return case
+
+
+def case_to_form(case: Case) -> dict[str, Any]:
+    """Form values (and row ids) that reproduce ``case`` exactly."""
+    out: dict[str, Any] = {
+        key("gestational_age.weeks"): case.gestational_age.weeks if case.gestational_age else None,
+        key("gestational_age.days"): case.gestational_age.days if case.gestational_age else None,
+        key("fetuses"): case.fetuses,
+    }
+    for path in BIRTH_LISTS:
+        items = getattr(case.history, path.split(".", 1)[1])
+        out[key(path + ".known")] = "unknown" if items is None else ("none" if not items else "yes")
+        row_ids = [f"r{i + 1}" for i in range(len(items or []))]
+        out[rows_key(path)] = row_ids
+        for row_id, item in zip(row_ids, items or []):
+            ga = item.gestational_age
+            out[cell_key(path, row_id, "weeks")] = ga.weeks if ga else None
+            out[cell_key(path, row_id, "days")] = ga.days if ga else None
+    for section, names in TRI_FIELDS.items():
+        for name in names:
+            out[key(f"{section}.{name}")] = getattr(getattr(case, section), name).value
+    for path in CHOICE_FIELDS:
+        section, name = path.split(".")
+        out[key(path)] = getattr(getattr(case, section), name).value
+    out[key("exam.cervical_dilation_cm")] = case.exam.cervical_dilation_cm
+    row_ids = [f"r{i + 1}" for i in range(len(case.ultrasound.cervical_lengths))]
+    out[rows_key(SCANS)] = row_ids
+    for row_id, scan in zip(row_ids, case.ultrasound.cervical_lengths):
+        out[cell_key(SCANS, row_id, "weeks")] = scan.gestational_age.weeks
+        out[cell_key(SCANS, row_id, "days")] = scan.gestational_age.days
+        out[cell_key(SCANS, row_id, "mm")] = scan.cervical_length_mm
+    return out
+
+
+def completeness(case: Case) -> dict[str, tuple[int, int]]:
+    """Answered and total fields per intake section (symptoms count; they inform, not decide)."""
+    out = {section: [0, 0] for section in SECTIONS}
+    for path in FIELD_LABELS:
+        # Details of an earlier cerclage only count when there was one.
+        if path.startswith("history.prior_cerclage_") and case.history.prior_cerclage != Tri.present:
+            continue
+        bucket = out[section_of(path)]
+        bucket[1] += 1
+        if not field_is_unknown(case, path):
+            bucket[0] += 1
+    return {s: (a, t) for s, (a, t) in out.items()}
+
+
+def overall(complete: dict[str, tuple[int, int]]) -> tuple[int, int]:
+    return sum(a for a, _ in complete.values()), sum(t for _, t in complete.values())

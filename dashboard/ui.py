@@ -1,0 +1,297 @@
+"""The only module that talks to Streamlit: state, shared widgets and rendering helpers.
+
+Pages call into here and into the pure domain modules; nothing clinical is decided here.
+The case lives only in this browser session's memory (``st.session_state``); nothing is
+written to disk or logged.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from dashboard.assess import AllAssessments, Cite, assess_all
+from dashboard.case import Case, CaseError, case_from_json, case_to_json
+from dashboard.fields import SECTIONS, label_of, section_of
+from dashboard.intake import (
+    BIRTH_LISTS,
+    IN,
+    ROWS,
+    SCANS,
+    case_to_form,
+    completeness,
+    form_to_case,
+    overall,
+    rows_key,
+)
+from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, KnowledgeBase, default_knowledge_base
+
+PERSIST = "session"  # widget values survive page switches in a real browser (Streamlit 1.67)
+
+STATUS_LOOK: dict[str, tuple[str, str, str]] = {
+    # status -> (words, Material icon, badge colour). Colour is never the only signal.
+    "met": ("Criteria met", ":material/check_circle:", "orange"),
+    "not_met": ("Criteria not met", ":material/cancel:", "gray"),
+    "insufficient_data": ("Insufficient data", ":material/help:", "blue"),
+    "recommended": ("Recommended", ":material/thumb_up:", "green"),
+    "consider": ("Consider", ":material/balance:", "blue"),
+    "not_recommended": ("Not recommended", ":material/thumb_down:", "orange"),
+    "contraindicated": ("Contraindicated", ":material/block:", "red"),
+    "not_applicable": ("Not applicable", ":material/remove:", "gray"),
+    "present": ("Present", ":material/error:", "red"),
+    "absent": ("Absent", ":material/check:", "gray"),
+    "unknown": ("Unknown", ":material/help:", "blue"),
+    "open": ("Open now", ":material/schedule:", "green"),
+    "upcoming": ("Upcoming", ":material/update:", "blue"),
+    "passed": ("Passed", ":material/history:", "gray"),
+    "history": ("History-indicated", ":material/history_edu:", "violet"),
+    "ultrasound": ("Ultrasound-indicated", ":material/monitor_heart:", "violet"),
+    "physical_exam": ("Exam-indicated", ":material/stethoscope:", "violet"),
+    "none": ("No indication", ":material/remove:", "gray"),
+}
+
+
+# --------------------------------------------------------------------------- knowledge base
+
+
+@st.cache_resource(show_spinner=False)
+def knowledge_base() -> KnowledgeBase:
+    """Loaded and validated once per server process; shared read-only by every session."""
+    return default_knowledge_base()
+
+
+# --------------------------------------------------------------------------- case state
+
+
+@dataclass(frozen=True)
+class CaseState:
+    case: Case | None
+    problems: list[tuple[str, str]]
+
+
+def form_values() -> dict[str, Any]:
+    return {k: v for k, v in st.session_state.items() if isinstance(k, str) and (k.startswith(IN) or k.startswith(ROWS))}
+
+
+def current_case() -> CaseState:
+    """The case the intake form describes now, or the problems that stop it being read."""
+    try:
+        return CaseState(form_to_case(form_values()), [])
+    except CaseError as exc:
+        return CaseState(None, exc.problems)
+
+
+def current_assessment(case: Case) -> AllAssessments:
+    """The assessment of this session's case, recomputed only when the case changes."""
+    fingerprint = case_to_json(case)
+    memo = st.session_state.get("_assessment")
+    if memo is None or memo[0] != fingerprint:
+        memo = (fingerprint, assess_all(case, knowledge_base()))
+        st.session_state["_assessment"] = memo
+    return memo[1]
+
+
+def guideline() -> str:
+    return st.session_state.get("guideline", "acog")
+
+
+def ensure_rows(path: str, minimum: int = 0) -> list[str]:
+    """Row ids for a repeating field, created on first use."""
+    rk = rows_key(path)
+    rows = st.session_state.get(rk)
+    if rows is None or len(rows) < minimum:
+        rows = [*(rows or []), *(uuid.uuid4().hex[:8] for _ in range(minimum - len(rows or [])))]
+        st.session_state[rk] = rows
+    return list(rows)
+
+
+def add_row(path: str) -> None:
+    st.session_state[rows_key(path)] = [*st.session_state.get(rows_key(path), []), uuid.uuid4().hex[:8]]
+
+
+def remove_row(path: str, row_id: str) -> None:
+    st.session_state[rows_key(path)] = [r for r in st.session_state.get(rows_key(path), []) if r != row_id]
+    for k in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{IN}{path}.{row_id}.")]:
+        del st.session_state[k]
+
+
+def clear_case() -> None:
+    """Forget everything entered in this session."""
+    for k in [k for k in st.session_state if isinstance(k, str) and (k.startswith(IN) or k.startswith(ROWS))]:
+        del st.session_state[k]
+    for k in ("_assessment", "upload_problems", "upload_message"):
+        st.session_state.pop(k, None)
+    st.session_state["uploader_round"] = st.session_state.get("uploader_round", 0) + 1
+
+
+def load_case_file() -> None:
+    """on_change of the uploader: replace the case only if the whole file is valid."""
+    round_key = f"uploader_{st.session_state.get('uploader_round', 0)}"
+    uploaded = st.session_state.get(round_key)
+    st.session_state.pop("upload_problems", None)
+    st.session_state.pop("upload_message", None)
+    if uploaded is None:
+        return
+    try:
+        case = case_from_json(uploaded.getvalue())
+    except CaseError as exc:
+        st.session_state["upload_problems"] = exc.problems
+        return
+    clear_case()
+    st.session_state.update(case_to_form(case))
+    st.session_state["upload_message"] = "Case file loaded. Check the answers below before relying on them."
+
+
+# --------------------------------------------------------------------------- citations
+
+
+def cite_marks(cites: Iterable[Cite]) -> str:
+    """Inline numbered citations, e.g. "[3, 12]"; the numbers match the References page."""
+    numbers = sorted({c.number for c in cites})
+    return f"[{', '.join(str(n) for n in numbers)}]" if numbers else ""
+
+
+def sources(cites: Iterable[Cite], label: str = "Sources", key: str | None = None) -> None:
+    """The cited references with their locators and links, and a link to the References page."""
+    kb = knowledge_base()
+    seen: dict[int, list[str]] = {}
+    for c in cites:
+        seen.setdefault(c.number, [])
+        if c.locator not in seen[c.number]:
+            seen[c.number].append(c.locator)
+    if not seen:
+        return
+    numbers = kb.citation_number()
+    by_number = {numbers[r]: kb.references[r] for r in kb.references}
+    with st.expander(f"{label} {cite_marks(Cite('', '', n) for n in seen)}"):
+        for n in sorted(seen):
+            ref = by_number[n]
+            links = " · ".join(f"[{name}]({url})" for name, url in ref.links)
+            where = "; ".join(seen[n])
+            st.markdown(f"**[{n}]** {ref.authors} ({ref.year}). *{ref.title}*. {ref.source}. {links}  \n"
+                        f"Where: {where}")
+        st.page_link(
+            "pages/references.py",
+            label="Open these in References",
+            icon=":material/menu_book:",
+            query_params={"refs": ",".join(str(n) for n in sorted(seen))},
+        )
+
+
+def badge(status: str, text: str | None = None) -> None:
+    words, icon, colour = STATUS_LOOK.get(status, (status, ":material/info:", "gray"))
+    st.badge(text or words, icon=icon, color=colour)
+
+
+def status_words(status: str) -> str:
+    words, icon, _ = STATUS_LOOK.get(status, (status.replace("_", " "), "", ""))
+    return f"{icon} {words}".strip()
+
+
+# --------------------------------------------------------------------------- frame
+
+
+@st.dialog("Start a new case?")
+def _confirm_new_case() -> None:
+    st.write("This clears every answer in this browser tab. Download the case file first if you need it.")
+    left, right = st.columns(2)
+    if left.button("Clear everything", type="primary", icon=":material/delete:", width="stretch"):
+        clear_case()
+        st.rerun()
+    if right.button("Keep the case", width="stretch"):
+        st.rerun()
+
+
+def sidebar(kb: KnowledgeBase) -> None:
+    """Guideline choice, the case at a glance and the New case button, on every page."""
+    with st.sidebar:
+        st.radio(
+            "Guideline in use",
+            GUIDELINES,
+            format_func=lambda g: GUIDELINE_NAMES[g],
+            key="guideline",
+            persist_state=PERSIST,
+            help="The Criteria and Treatments pages show this guideline first; every page also compares all three.",
+        )
+        st.markdown("**This case**")
+        state = current_case()
+        if state.case is None:
+            st.error(f"{len(state.problems)} answer(s) need attention on the Intake page.", icon=":material/error:")
+        else:
+            for line in glance(state.case):
+                st.markdown(f"- {line}")
+            done, total = overall(completeness(state.case))
+            st.progress(done / total if total else 0.0, text=f"Intake {done} of {total} answered")
+        if st.button("New case", icon=":material/restart_alt:", width="stretch"):
+            _confirm_new_case()
+        st.caption(
+            f"Knowledge base {kb.meta.version}, reviewed {kb.meta.last_reviewed:%d %b %Y}. "
+            "Decision support only; nothing you enter is stored."
+        )
+
+
+def glance(case: Case) -> list[str]:
+    """A few lines that say who this is: gestational age, plurality, the findings that matter."""
+    ga = f"{case.gestational_age} weeks" if case.gestational_age else "unknown"
+    lines = [f"Gestational age: {ga}", f"Fetuses: {case.fetuses if case.fetuses else 'unknown'}"]
+    h = case.history
+    if h.painless_second_trimester_losses:
+        lines.append(f"Painless second-trimester losses: {len(h.painless_second_trimester_losses)}")
+    if h.spontaneous_preterm_births:
+        lines.append(f"Spontaneous preterm births: {len(h.spontaneous_preterm_births)}")
+    if case.exam.cervical_dilation_cm is not None:
+        lines.append(f"Dilation: {case.exam.cervical_dilation_cm:g} cm")
+    if case.ultrasound.cervical_lengths:
+        last = sorted(case.ultrasound.cervical_lengths, key=lambda s: s.gestational_age.total_days)[-1]
+        lines.append(f"Latest cervical length: {last.cervical_length_mm:g} mm at {last.gestational_age}")
+    present = [
+        label_of(f"exclusions.{name}")
+        for name in ("labour", "bleeding_or_abruption", "ruptured_membranes", "clinical_chorioamnionitis")
+        if getattr(case.exclusions, name).value == "present"
+    ]
+    if case.exclusions.amniocentesis.value == "infection_found":
+        present.append("Infection on amniocentesis")
+    if present:
+        lines.append("Present: " + ", ".join(present))
+    return lines
+
+
+def problem_list(problems: list[tuple[str, str]]) -> None:
+    """Problems that stop the case being read, each named by its field and section."""
+    for path, message in problems:
+        section = SECTIONS.get(section_of(path.split("[")[0]), "")
+        st.markdown(f"- **{label_of(path.split('[')[0])}** ({section}): {message}")
+
+
+def blocked_by_problems(problems: list[tuple[str, str]]) -> None:
+    st.error("The intake has answers that cannot be used yet, so no verdict is shown.", icon=":material/error:")
+    problem_list(problems)
+    st.page_link("pages/intake.py", label="Go to the intake", icon=":material/edit_note:")
+
+
+__all__ = [
+    "BIRTH_LISTS",
+    "SCANS",
+    "PERSIST",
+    "CaseState",
+    "add_row",
+    "remove_row",
+    "problem_list",
+    "badge",
+    "blocked_by_problems",
+    "cite_marks",
+    "clear_case",
+    "current_assessment",
+    "current_case",
+    "ensure_rows",
+    "guideline",
+    "knowledge_base",
+    "load_case_file",
+    "sidebar",
+    "sources",
+    "status_words",
+]

@@ -1,0 +1,305 @@
+"""Intake checklist: every finding present / absent / unknown, numbers with units."""
+
+import streamlit as st
+
+from dashboard.case import case_to_json
+from dashboard.fields import SECTIONS, label_of
+from dashboard.intake import (
+    BIRTH_LISTS,
+    CHOICE_FIELDS,
+    CHOICE_WORDS,
+    LIST_KNOWN,
+    SCANS,
+    TRI_FIELDS,
+    TRI_OPTIONS,
+    TRI_WORDS,
+    cell_key,
+    completeness,
+    key,
+    overall,
+)
+from dashboard.ui import (
+    PERSIST,
+    add_row,
+    current_assessment,
+    current_case,
+    ensure_rows,
+    load_case_file,
+    problem_list,
+    remove_row,
+)
+
+st.title("Intake checklist")
+st.caption(
+    "Answer what you know. Every finding starts as **Unknown**, and unknown is never read as absent. "
+    "No names, record numbers or dates of birth are asked for, and nothing is stored."
+)
+
+state = current_case()
+problems: dict[str, list[str]] = {}
+for path, message in state.problems:
+    problems.setdefault(path, []).append(message)
+complete = completeness(state.case) if state.case else {}
+
+focus = st.query_params.get("section")
+if focus in SECTIONS:
+    st.info(f"Answers are needed in **{SECTIONS[focus]}**. [Jump to that section](#{focus})", icon=":material/arrow_downward:")
+
+
+def show_problems(prefix: str) -> None:
+    """The message for a field, right where the field is."""
+    for path, messages in problems.items():
+        if path == prefix or path.startswith(prefix + "[") or path.startswith(prefix + "."):
+            for message in messages:
+                st.error(f"{label_of(prefix)}: {message}", icon=":material/error:")
+
+
+def section_header(section: str) -> None:
+    st.subheader(SECTIONS[section], anchor=section)
+    if section in complete:
+        done, total = complete[section]
+        st.caption(f"{done} of {total} answered")
+
+
+def tri(path: str, help_text: str | None = None) -> None:
+    st.radio(
+        label_of(path),
+        TRI_OPTIONS,
+        index=2,
+        format_func=TRI_WORDS.get,
+        horizontal=True,
+        key=key(path),
+        persist_state=PERSIST,
+        help=help_text,
+    )
+
+
+def tri_grid(section: str, columns: int = 2) -> None:
+    cols = st.columns(columns)
+    for i, name in enumerate(TRI_FIELDS[section]):
+        with cols[i % columns]:
+            tri(f"{section}.{name}")
+
+
+def ga_inputs(prefix_key_weeks: str, prefix_key_days: str, label: str, collapsed: bool = False) -> None:
+    w, d = st.columns(2)
+    w.number_input(
+        f"{label}: weeks",
+        min_value=0,
+        max_value=42,
+        value=None,
+        step=1,
+        key=prefix_key_weeks,
+        persist_state=PERSIST,
+        placeholder="weeks",
+        label_visibility="collapsed" if collapsed else "visible",
+    )
+    d.number_input(
+        f"{label}: days",
+        min_value=0,
+        max_value=6,
+        value=None,
+        step=1,
+        key=prefix_key_days,
+        persist_state=PERSIST,
+        placeholder="days (0 to 6)",
+        label_visibility="collapsed" if collapsed else "visible",
+    )
+
+
+# ------------------------------------------------------------------ file in and out
+with st.container(border=True):
+    st.markdown("**Case file**: keep this case, or continue one saved earlier.")
+    down, up = st.columns(2)
+    with down:
+        if state.case is not None:
+            st.download_button(
+                "Download case file (JSON)",
+                data=case_to_json(state.case),
+                file_name="cervical-insufficiency-case.json",
+                mime="application/json",
+                icon=":material/download:",
+                on_click="ignore",
+            )
+        else:
+            st.button("Download case file (JSON)", disabled=True, icon=":material/download:",
+                      help="Fix the answers marked below first.")
+    with up:
+        st.file_uploader(
+            "Upload a case file (JSON, at most 256 KB)",
+            type=["json"],
+            key=f"uploader_{st.session_state.get('uploader_round', 0)}",
+            on_change=load_case_file,
+            help="The current case is replaced only if the whole file is valid.",
+        )
+    if st.session_state.get("upload_problems"):
+        st.error("That file was not loaded; the current case is unchanged.", icon=":material/error:")
+        problem_list(st.session_state["upload_problems"])
+    elif st.session_state.get("upload_message"):
+        st.success(st.session_state["upload_message"], icon=":material/task_alt:")
+
+# ------------------------------------------------------------------ this pregnancy
+with st.container(border=True):
+    section_header("pregnancy")
+    a, b = st.columns([2, 1])
+    with a:
+        st.markdown("Current gestational age (weeks + days)")
+        ga_inputs(key("gestational_age.weeks"), key("gestational_age.days"), "Current gestational age")
+        show_problems("gestational_age")
+    with b:
+        st.number_input(
+            "Number of fetuses",
+            min_value=1,
+            max_value=6,
+            value=None,
+            step=1,
+            key=key("fetuses"),
+            persist_state=PERSIST,
+            placeholder="unknown",
+        )
+        show_problems("fetuses")
+
+# ------------------------------------------------------------------ history
+with st.container(border=True):
+    section_header("history")
+    for path in BIRTH_LISTS:
+        st.radio(
+            f"Earlier {label_of(path).lower()}?",
+            LIST_KNOWN,
+            format_func=CHOICE_WORDS.get,
+            horizontal=True,
+            key=key(path + ".known"),
+            persist_state=PERSIST,
+            help=(
+                "Losses between 13+0 and 27+6 weeks from painless dilation, without labour or abruption."
+                if "losses" in path
+                else "Spontaneous births before 37+0 weeks (not indicated deliveries)."
+            ),
+        )
+        if st.session_state.get(key(path + ".known")) == "yes":
+            rows = ensure_rows(path, minimum=1)
+            st.caption("Gestational age of each (leave blank if not known)")
+            for n, row_id in enumerate(rows, start=1):
+                c1, c2, c3 = st.columns([2, 2, 1])
+                noun = "Loss" if "losses" in path else "Birth"
+                c1.number_input(f"{noun} {n}: weeks", min_value=0, max_value=42, value=None, step=1,
+                                key=cell_key(path, row_id, "weeks"), persist_state=PERSIST, placeholder="weeks")
+                c2.number_input(f"{noun} {n}: days", min_value=0, max_value=6, value=None, step=1,
+                                key=cell_key(path, row_id, "days"), persist_state=PERSIST, placeholder="days")
+                c3.button(f"Remove {noun.lower()} {n}", key=f"rm-{row_id}", on_click=remove_row, args=(path, row_id),
+                          icon=":material/delete:")
+            st.button(f"Add another {'loss' if 'losses' in path else 'birth'}", key=f"add-{path}",
+                      on_click=add_row, args=(path,), icon=":material/add:")
+        show_problems(path)
+    st.divider()
+    tri("history.prior_cerclage")
+    if st.session_state.get(key("history.prior_cerclage")) == "present":
+        c1, c2, c3 = st.columns(3)
+        for col, path in ((c1, "history.prior_cerclage_reason"), (c2, "history.prior_cerclage_route")):
+            with col:
+                st.selectbox(
+                    label_of(path),
+                    CHOICE_FIELDS[path],
+                    index=len(CHOICE_FIELDS[path]) - 1,
+                    format_func=CHOICE_WORDS.get,
+                    key=key(path),
+                    persist_state=PERSIST,
+                )
+        with c3:
+            tri("history.prior_cerclage_failed", help_text="Loss or birth before 28+0 weeks despite the cerclage.")
+    show_problems("history")
+
+# ------------------------------------------------------------------ risk factors
+with st.container(border=True):
+    section_header("risk_factors")
+    st.caption("Associations with cervical insufficiency are inconsistent; none is an indication for cerclage by itself.")
+    tri_grid("risk_factors")
+
+# ------------------------------------------------------------------ symptoms
+with st.container(border=True):
+    section_header("symptoms")
+    st.caption("Often there are none. Recorded for the picture; they do not decide a verdict.")
+    tri_grid("symptoms")
+
+# ------------------------------------------------------------------ exam
+with st.container(border=True):
+    section_header("exam")
+    a, b = st.columns(2)
+    a.number_input(
+        "Cervical dilation (cm)",
+        min_value=0.0,
+        max_value=10.0,
+        value=None,
+        step=0.5,
+        format="%.1f",
+        key=key("exam.cervical_dilation_cm"),
+        persist_state=PERSIST,
+        placeholder="unknown (not examined)",
+    )
+    with b:
+        tri("exam.membranes_at_or_beyond_os")
+    show_problems("exam")
+
+# ------------------------------------------------------------------ ultrasound
+with st.container(border=True):
+    section_header("ultrasound")
+    st.markdown("Transvaginal cervical-length scans in this pregnancy")
+    rows = ensure_rows(SCANS)
+    if rows:
+        h1, h2, h3, h4 = st.columns([2, 2, 2, 1])
+        h1.markdown("**Gestational age (weeks)**")
+        h2.markdown("**Days**")
+        h3.markdown("**Cervical length (mm)**")
+    for n, row_id in enumerate(rows, start=1):
+        c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
+        c1.number_input(f"Scan {n}: gestational age, weeks", min_value=0, max_value=42, value=None, step=1,
+                        key=cell_key(SCANS, row_id, "weeks"), persist_state=PERSIST, placeholder="weeks",
+                        label_visibility="collapsed")
+        c2.number_input(f"Scan {n}: gestational age, days", min_value=0, max_value=6, value=None, step=1,
+                        key=cell_key(SCANS, row_id, "days"), persist_state=PERSIST, placeholder="days",
+                        label_visibility="collapsed")
+        c3.number_input(f"Scan {n}: cervical length (mm)", min_value=0.0, max_value=60.0, value=None, step=1.0,
+                        format="%.1f", key=cell_key(SCANS, row_id, "mm"), persist_state=PERSIST, placeholder="mm",
+                        label_visibility="collapsed")
+        c4.button(f"Remove scan {n}", key=f"rm-{row_id}", on_click=remove_row, args=(SCANS, row_id),
+                  icon=":material/delete:")
+    st.button("Add a scan", key="add-scan", on_click=add_row, args=(SCANS,), icon=":material/add:")
+    show_problems(SCANS)
+    tri("ultrasound.funneling")
+
+# ------------------------------------------------------------------ exclusions
+with st.container(border=True):
+    section_header("exclusions")
+    st.caption("Any of these excludes the diagnosis and contraindicates cerclage. Confirm each one.")
+    tri_grid("exclusions")
+    st.radio(
+        label_of("exclusions.amniocentesis"),
+        CHOICE_FIELDS["exclusions.amniocentesis"],
+        index=3,
+        format_func=CHOICE_WORDS.get,
+        horizontal=True,
+        key=key("exclusions.amniocentesis"),
+        persist_state=PERSIST,
+    )
+
+# ------------------------------------------------------------------ fetal status
+with st.container(border=True):
+    section_header("fetal")
+    tri_grid("fetal", columns=3)
+
+# ------------------------------------------------------------------ completeness and what is missing
+st.subheader("Completeness", anchor="completeness")
+if state.case is None:
+    st.error("Some answers cannot be used yet; everything else you entered is kept.", icon=":material/error:")
+    problem_list(state.problems)
+else:
+    done, total = overall(complete)
+    st.progress(done / total if total else 0.0, text=f"{done} of {total} answered overall")
+    st.markdown(" · ".join(f"{SECTIONS[s]}: {a}/{t}" for s, (a, t) in complete.items()))
+    missing = current_assessment(state.case).missing
+    if missing:
+        st.markdown("**Still unknown, and would change a verdict:**")
+        for m in missing:
+            st.markdown(f"- [{m.label}](#{m.section}) ({SECTIONS[m.section]}): affects {'; '.join(m.affects)}")
+    else:
+        st.success("Nothing unknown would change a verdict.", icon=":material/task_alt:")

@@ -1,0 +1,68 @@
+"""Overview: what the tool is for and not for, who it serves, how to use it, and its version."""
+
+import streamlit as st
+
+from dashboard.ui import knowledge_base
+
+kb = knowledge_base()
+meta = kb.meta
+
+st.title("Cervical insufficiency: decision support")
+st.markdown(
+    "Cervical insufficiency is painless dilation of the cervix in the second trimester, without "
+    "contractions or labour, bleeding, ruptured membranes or infection. It is a recognised cause "
+    "of second-trimester loss and preterm birth. This dashboard sets one case against the ACOG, "
+    "RCOG and NICE guidance, with the basis and the source of every statement."
+)
+
+left, right = st.columns(2)
+with left:
+    with st.container(border=True):
+        st.subheader(":material/check: What it is for")
+        st.write(meta.intended_use)
+        st.markdown(
+            "**Who it is for:** obstetricians, midwives and residents, at the bedside, in clinic "
+            "and for teaching.  \n"
+            "**Patients it covers:** pregnant women in the first or second trimester with a history "
+            "or findings that raise the question of cervical insufficiency; singleton pregnancies "
+            "mainly, with twins where the evidence allows."
+        )
+with right:
+    with st.container(border=True):
+        st.subheader(":material/block: What it is not for")
+        st.markdown(
+            "- It does not make decisions: it shows options with their basis and the guideline that "
+            "supports them.\n"
+            "- It is not for preterm labour, ruptured membranes or delivery planning.\n"
+            "- It is not for patients to use on their own.\n"
+            "- It does not store anything: a case lasts only as long as this browser tab."
+        )
+
+st.subheader("How to use it")
+st.markdown(
+    "1. **Intake**: answer what you know. Every finding starts as *Unknown*; unknown is never read "
+    "as absent. Numbers carry their units.\n"
+    "2. **Criteria**: the verdict (met, not met, or insufficient data) with each criterion, the "
+    "values used and the sources; the cerclage indication, contraindications and timing windows; "
+    "and ACOG, RCOG and NICE side by side, with their disagreements highlighted.\n"
+    "3. **Treatments**: every option with its evidence, harms and each guideline's stance, marked "
+    "for this case.\n"
+    "4. **Teaching**: worked cases for residents.  \n"
+    "5. **References**: every source, with DOI and PubMed links. Numbers in square brackets "
+    "everywhere refer to this list.\n\n"
+    "Choose the guideline in use in the sidebar. **Download the case file** from the Intake page "
+    "if you need to keep a case: nothing is saved on the server, and a restart or a closed tab "
+    "loses it."
+)
+
+st.subheader("Limits")
+for limit in meta.limits:
+    st.markdown(f"- {limit}")
+
+st.subheader("Knowledge base")
+st.markdown(
+    f"Version **{meta.version}**, last reviewed **{meta.last_reviewed:%d %B %Y}**.  \n"
+    f"Reviewed by: {meta.reviewed_by}  \n"
+    f"Scope: {meta.scope}  \n"
+    f"{len(kb.references)} references, {len(kb.rules)} rules, {len(kb.treatments)} treatment options."
+)

@@ -1,0 +1,99 @@
+"""Treatment comparison: every option side by side, marked for this case, with evidence and charts."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.assess import Cite
+from dashboard.charts import cervical_length_chart, forest_plot, timeline
+from dashboard.kb import GUIDELINE_NAMES, GUIDELINES
+from dashboard.ui import (
+    badge,
+    blocked_by_problems,
+    cite_marks,
+    current_assessment,
+    current_case,
+    guideline,
+    knowledge_base,
+    sources,
+)
+from dashboard.views import marks, treatment_cards, words
+
+st.title("Treatment options")
+st.caption("Options with their basis, not instructions. Numbers in brackets are sources (see References).")
+
+kb = knowledge_base()
+state = current_case()
+if state.case is None:
+    blocked_by_problems(state.problems)
+    st.stop()
+result = current_assessment(state.case)
+g = guideline()
+a = result.guidelines[g]
+
+# ------------------------------------------------------------------ all guidelines, status only
+st.subheader("Status for this case under each guideline")
+st.caption(f"Shown in detail below under {GUIDELINE_NAMES[g]}, the guideline chosen in the sidebar.")
+status_table = pd.DataFrame(
+    [
+        {"Option": t.short_name}
+        | {GUIDELINE_NAMES[gg]: f"{words(result.guidelines[gg].treatments[i].status)} {marks(result.guidelines[gg].treatments[i].citations)}" for gg in GUIDELINES}
+        | {"Guidelines differ": "Yes" if len({result.guidelines[gg].treatments[i].status for gg in GUIDELINES}) > 1 else "No"}
+        for i, t in enumerate(a.treatments)
+    ]
+)
+st.table(status_table)
+
+# ------------------------------------------------------------------ side by side detail
+st.subheader("Side by side: who, when, evidence, harms and each guideline's stance")
+cards = treatment_cards(kb, result, g)
+for start in range(0, len(cards), 3):
+    for col, card in zip(st.columns(3), cards[start : start + 3]):
+        with col.container(border=True):
+            st.markdown(f"#### {card['name']}" + (" (withdrawn)" if card["withdrawn"] else ""))
+            badge(card["status"], f"This case: {words(card['status']).split(' ', 1)[1]}")
+            st.markdown(card["reason"])
+            pending = a.treatments[start + cards[start : start + 3].index(card)].pending
+            if pending:
+                st.caption("Could change once answered: " + "; ".join(pending))
+            st.markdown(f"**What it is.** {card['summary']}")
+            st.markdown(f"**Who it is for.** {card['who']}")
+            st.markdown(f"**Timing.** {card['timing']}")
+            with st.expander(f"Evidence ({len(card['evidence'])})"):
+                for line in card["evidence"]:
+                    st.markdown(f"- {line}")
+            with st.expander(f"Harms ({len(card['harms'])})"):
+                for line in card["harms"]:
+                    st.markdown(f"- {line}")
+            with st.expander("Each guideline's stance"):
+                for name, text in card["stances"].items():
+                    st.markdown(f"**{name}.** {text}")
+sources(
+    [c for t in a.treatments for c in t.citations]
+    + [
+        Cite(c.ref, c.locator, kb.citation_number()[c.ref])
+        for t in kb.treatments.values()
+        for part in (t.summary, t.population, t.timing, *t.harms)
+        for c in part.citations
+    ],
+    label="Sources for the options",
+    key="src-options",
+)
+
+# ------------------------------------------------------------------ charts
+st.subheader("Effect sizes")
+chart, summary = forest_plot(kb)
+st.altair_chart(chart, width="stretch")
+st.caption(summary)
+
+st.subheader("Timing")
+chart, summary = timeline(result, kb, state.case)
+st.altair_chart(chart, width="stretch")
+st.caption(summary)
+
+st.subheader("Cervical length")
+chart, summary = cervical_length_chart(state.case, kb)
+if chart is not None:
+    st.altair_chart(chart, width="stretch")
+else:
+    st.info("No cervical-length scans recorded yet; add them on the Intake page.", icon=":material/info:")
+st.caption(summary)

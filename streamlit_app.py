@@ -1,0 +1,36 @@
+"""Router and frame: page setup, the knowledge base check, navigation and the shared sidebar."""
+
+import streamlit as st
+
+from dashboard.kb import KnowledgeBaseError
+from dashboard.ui import knowledge_base, sidebar
+
+st.set_page_config(
+    page_title="Cervical insufficiency: decision support",
+    page_icon=":material/pregnant_woman:",
+    layout="wide",
+)
+
+try:
+    kb = knowledge_base()
+except KnowledgeBaseError as exc:
+    # A broken knowledge base must never produce verdicts: say exactly what is wrong and stop.
+    st.title("The knowledge base could not be loaded")
+    st.error(
+        "The dashboard will not show any verdict until this is fixed. Each line names the file, "
+        "the entry and the field:",
+        icon=":material/error:",
+    )
+    st.code(str(exc), language=None, wrap_lines=True)
+    st.stop()
+
+pages = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
+    st.Page("pages/intake.py", title="Intake", icon=":material/edit_note:"),
+    st.Page("pages/criteria.py", title="Criteria", icon=":material/fact_check:"),
+    st.Page("pages/treatments.py", title="Treatments", icon=":material/compare:"),
+    st.Page("pages/references.py", title="References", icon=":material/menu_book:"),
+]
+page = st.navigation(pages)
+sidebar(kb)
+page.run()
