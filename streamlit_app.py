@@ -29,6 +29,7 @@ pages = [
     st.Page("pages/intake.py", title="Intake", icon=":material/edit_note:"),
     st.Page("pages/criteria.py", title="Criteria", icon=":material/fact_check:"),
     st.Page("pages/treatments.py", title="Treatments", icon=":material/compare:"),
+    st.Page("pages/teaching.py", title="Teaching", icon=":material/school:"),
     st.Page("pages/references.py", title="References", icon=":material/menu_book:"),
 ]
 page = st.navigation(pages)

@@ -418,6 +418,7 @@ def _treatments(ev: _Evaluator, guideline: str) -> list[TreatmentResult]:
                     pending.append(f"Contraindication not yet excluded: {r.title}")
                     missing += [m for m in ev.missing_of(r.id) if m not in missing]
             candidates = sorted((r for r in status_rules if tid in (r.treatments or [])), key=lambda r: r.priority)
+            could_offer: list[Rule] = []
             for r in candidates:
                 truth = ev.outcome(r.id)
                 if truth is True:
@@ -426,9 +427,22 @@ def _treatments(ev: _Evaluator, guideline: str) -> list[TreatmentResult]:
                 if truth is None:
                     pending.append(f"{r.title} (would make it {r.status.replace('_', ' ') if r.status else ''})")
                     missing += [m for m in ev.missing_of(r.id) if m not in missing]
+                    if r.status in ("recommended", "consider"):
+                        could_offer.append(r)
             if chosen is None:  # the knowledge base ends every list with an "otherwise"; be safe anyway
                 raise RuntimeError(f"no status rule matched treatment {tid} under {guideline}")
             status = chosen[0].status or "not_applicable"
+            if kb.conditions[chosen[0].id] is None and could_offer:
+                # Only the fallback matched, but an unknown answer could still make the option one
+                # to offer: that is undecided, not "not applicable".
+                status = "insufficient_data"
+                chosen = (
+                    chosen[0],
+                    "Cannot decide yet: it depends on answers that are unknown ("
+                    + "; ".join(r.title for r in could_offer)
+                    + "). Otherwise: "
+                    + chosen[0].statement,
+                )
         rule, reason = chosen
         trace = ev.trace(rule)
         results.append(
@@ -468,8 +482,10 @@ def _collect_missing(ev: _Evaluator, guideline: str, assessment_parts: dict[str,
             for e in assessment_parts["exclusions"]:
                 add(e.trace.missing, "diagnosis")
     cerclage: Cerclage = assessment_parts["cerclage"]
+    blocked = any(c.status == "present" and c.severity == "absolute" for c in cerclage.contraindications)
     for trace in cerclage.indications:
-        if trace.status == "insufficient_data":
+        # With an absolute contraindication present, no answer could make cerclage an option.
+        if trace.status == "insufficient_data" and not blocked:
             add(trace.missing, "cerclage indication")
     for t in assessment_parts["treatments"]:
         add(t.missing, t.short_name)

@@ -87,6 +87,8 @@ SHORT_LABELS = {
     "prior_spontaneous_preterm_birth_up_to_34_weeks": "Spontaneous preterm birth up to 34+0",
     "prior_spontaneous_preterm_birth": "Earlier spontaneous preterm birth",
     "prior_loss_or_preterm_birth": "Earlier loss or preterm birth",
+    "us_prior_spontaneous_preterm_birth": "Earlier spontaneous preterm birth (US: losses from 20+0 count)",
+    "us_prior_spontaneous_preterm_birth_before_34_weeks": "Spontaneous preterm birth before 34+0 (US: losses from 20+0 count)",
     "preterm_births_and_losses": "Preterm births + second-trimester losses",
     "prior_cerclage": "Earlier cerclage",
     "prior_cerclage_for_painless_dilation": "Earlier cerclage for painless dilation",
@@ -225,6 +227,42 @@ def _sptb_up_to_34(case: Case) -> Any:
 def _any_sptb(case: Case) -> Any:
     births = case.history.spontaneous_preterm_births
     return UNKNOWN if births is None else ("present" if births else "absent")
+
+
+# In US usage a pregnancy ending at 20+0 weeks or later is a birth (stillbirth), not a
+# miscarriage [AAFP-2007], and ACOG counts births after cervical insufficiency as spontaneous
+# preterm births [ACOG-PB130]. So for the ACOG rules a painless loss from 20+0 weeks counts.
+US_BIRTH_FROM_DAYS = 20 * 7
+
+
+@_fact(
+    "us_prior_spontaneous_preterm_birth",
+    "tri",
+    "An earlier spontaneous preterm birth, counting painless second-trimester losses from 20+0 weeks as "
+    "births (US convention).",
+    ("history.spontaneous_preterm_births", "history.painless_second_trimester_losses"),
+)
+def _us_sptb(case: Case) -> Any:
+    h = case.history
+    births = UNKNOWN if h.spontaneous_preterm_births is None else ("present" if h.spontaneous_preterm_births else "absent")
+    return _tri_any([births, _any_birth(h.painless_second_trimester_losses, lambda d: d >= US_BIRTH_FROM_DAYS)])
+
+
+@_fact(
+    "us_prior_spontaneous_preterm_birth_before_34_weeks",
+    "tri",
+    "An earlier spontaneous preterm birth before 34+0 weeks, counting painless second-trimester losses from "
+    "20+0 weeks as births (US convention).",
+    ("history.spontaneous_preterm_births", "history.painless_second_trimester_losses"),
+)
+def _us_sptb_before_34(case: Case) -> Any:
+    h = case.history
+    return _tri_any(
+        [
+            _any_birth(h.spontaneous_preterm_births, lambda d: d < 34 * 7),
+            _any_birth(h.painless_second_trimester_losses, lambda d: d >= US_BIRTH_FROM_DAYS),
+        ]
+    )
 
 
 @_fact(

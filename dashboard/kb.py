@@ -31,6 +31,9 @@ GUIDELINE_NAMES = {
 GuidelineId = Literal["acog", "rcog", "nice"]
 RuleScope = Literal["acog", "rcog", "nice", "all"]
 TREATMENT_STATUSES = ("recommended", "consider", "not_recommended", "contraindicated", "not_applicable")
+# What the engine may report for a treatment: a rule's status, or undecided when only the
+# fallback matched and an unknown answer could still make the option one to offer.
+TREATMENT_RESULT_STATUSES = (*TREATMENT_STATUSES, "insufficient_data")
 TreatmentStatus = Literal["recommended", "consider", "not_recommended", "contraindicated", "not_applicable"]
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -253,7 +256,7 @@ class Rule(_Strict):
     note: str | None = None
     # kind-specific
     pathway: Literal["history", "physical_exam"] | None = None
-    exclusion: Literal["labour", "bleeding", "ruptured_membranes", "infection"] | None = None
+    exclusion: Literal["labour", "bleeding", "ruptured_membranes", "infection", "fetal_demise", "lethal_anomaly"] | None = None
     indication: Literal["history", "ultrasound", "physical_exam"] | None = None
     severity: Literal["absolute", "relative"] | None = None
     treatments: list[str] | None = None  # treatment_status: the options it sets

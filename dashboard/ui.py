@@ -279,6 +279,7 @@ __all__ = [
     "PERSIST",
     "CaseState",
     "add_row",
+    "glance",
     "remove_row",
     "problem_list",
     "badge",
