@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard.kb import KnowledgeBaseError
-from dashboard.ui import knowledge_base, sidebar
+from dashboard.ui import knowledge_base, session_guard, sidebar
 
 st.set_page_config(
     page_title="Cervical insufficiency: decision support",
@@ -34,4 +34,5 @@ pages = [
 ]
 page = st.navigation(pages)
 sidebar(kb)
+session_guard()
 page.run()

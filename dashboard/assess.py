@@ -185,15 +185,50 @@ class AllAssessments:
 # --------------------------------------------------------------------------- engine
 
 
+class _Static:
+    """Per-knowledge-base data the engine reuses for every case: citations, rule references, orderings."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        from dashboard.kb import _rule_refs
+
+        numbers = kb.citation_number()
+        self.cites = {r.id: [Cite(c.ref, c.locator, numbers[c.ref]) for c in r.citations] for r in kb.rules}
+        self.refs = {r.id: tuple(_rule_refs(kb.conditions[r.id])) for r in kb.rules}
+        self.status_rules: dict[tuple[str, str], tuple[Rule, ...]] = {}
+        self.blocking: dict[tuple[str, str], tuple[Rule, ...]] = {}
+        for g in GUIDELINES:
+            status = kb.rules_of("treatment_status", g)
+            absolute = [r for r in kb.rules_of("contraindication", g) if r.severity == "absolute"]
+            for tid in kb.treatments:
+                self.status_rules[(tid, g)] = tuple(
+                    sorted((r for r in status if tid in (r.treatments or [])), key=lambda r: r.priority)
+                )
+                self.blocking[(tid, g)] = tuple(r for r in absolute if tid in (r.blocks or []))
+
+
+_STATIC: dict[int, _Static] = {}
+
+
+def _static(kb: KnowledgeBase) -> _Static:
+    hit = _STATIC.get(id(kb))
+    if hit is None or hit.kb_ref is not kb:  # type: ignore[attr-defined]
+        hit = _Static(kb)
+        hit.kb_ref = kb  # type: ignore[attr-defined]
+        _STATIC[id(kb)] = hit
+    return hit
+
+
 class _Evaluator:
-    """Evaluates each rule at most once per case, shared by all guidelines."""
+    """Evaluates and traces each rule at most once per case, shared by all guidelines."""
 
     def __init__(self, kb: KnowledgeBase, case: Case) -> None:
         self.kb = kb
         self.case = case
+        self.static = _static(kb)
         self.facts = compute_facts(case)
-        self.numbers = kb.citation_number()
         self._memo: dict[str, tuple[Truth, list[Used]]] = {}
+        self._missing: dict[str, list[str]] = {}
+        self._traces: dict[tuple[str, str | None], RuleTrace] = {}
         self._unknown_fields: dict[str, bool] = {}
 
     def outcome(self, rule_id: str) -> Truth:
@@ -215,43 +250,43 @@ class _Evaluator:
 
     def missing_of(self, rule_id: str) -> list[str]:
         """Unknown case fields that leave this rule undecided (through referenced rules too)."""
+        hit = self._missing.get(rule_id)
+        if hit is not None:
+            return hit
         truth, used = self.run(rule_id)
-        if truth is not None:
-            return []
         out: list[str] = []
-        for u in used:
-            if u.result is None:
-                out += [p for p in u.inputs if self._field_unknown(p) and p not in out]
-        cond = self.kb.conditions[rule_id]
-        for ref in _refs(cond):
-            for p in self.missing_of(ref):
-                if p not in out:
-                    out.append(p)
+        if truth is None:
+            for u in used:
+                if u.result is None:
+                    out += [p for p in u.inputs if p not in out and self._field_unknown(p)]
+            for ref in self.static.refs[rule_id]:
+                out += [p for p in self.missing_of(ref) if p not in out]
+        self._missing[rule_id] = out
         return out
 
     def cites(self, citations: list[Citation]) -> list[Cite]:
-        return [Cite(c.ref, c.locator, self.numbers[c.ref]) for c in citations]
+        numbers = self.kb.citation_number()
+        return [Cite(c.ref, c.locator, numbers[c.ref]) for c in citations]
 
     def trace(self, rule: Rule, status: str | None = None) -> RuleTrace:
+        hit = self._traces.get((rule.id, status))
+        if hit is not None:
+            return hit
         truth, used = self.run(rule.id)
-        return RuleTrace(
+        hit = RuleTrace(
             rule_id=rule.id,
             title=rule.title,
             status=status or _verdict(truth),
             statement=rule.statement,
             values=[ValueUsed(u.label, u.needs, u.value, _verdict(u.result)) for u in used],
-            citations=self.cites(rule.citations),
+            citations=self.static.cites[rule.id],
             grade=rule.grade,
             note=rule.note,
             missing=self.missing_of(rule.id),
             severity=rule.severity,
         )
-
-
-def _refs(cond: Any) -> list[str]:
-    from dashboard.kb import _rule_refs
-
-    return _rule_refs(cond)
+        self._traces[(rule.id, status)] = hit
+        return hit
 
 
 def _and(values: list[Truth]) -> Truth:
@@ -397,14 +432,12 @@ def _cerclage(ev: _Evaluator, guideline: str) -> Cerclage:
 
 def _treatments(ev: _Evaluator, guideline: str) -> list[TreatmentResult]:
     kb = ev.kb
-    status_rules = kb.rules_of("treatment_status", guideline)
-    contra_rules = [r for r in kb.rules_of("contraindication", guideline) if r.severity == "absolute"]
     results = []
     for tid, treatment in kb.treatments.items():
         pending: list[str] = []
         missing: list[str] = []
         # An absolute contraindication that is present blocks the option outright.
-        blocking = [r for r in contra_rules if tid in (r.blocks or [])]
+        blocking = ev.static.blocking[(tid, guideline)]
         chosen: tuple[Rule, str] | None = None
         present = [r for r in blocking if ev.outcome(r.id) is True]
         if present:
@@ -417,7 +450,7 @@ def _treatments(ev: _Evaluator, guideline: str) -> list[TreatmentResult]:
                 if ev.outcome(r.id) is None:
                     pending.append(f"Contraindication not yet excluded: {r.title}")
                     missing += [m for m in ev.missing_of(r.id) if m not in missing]
-            candidates = sorted((r for r in status_rules if tid in (r.treatments or [])), key=lambda r: r.priority)
+            candidates = ev.static.status_rules[(tid, guideline)]
             could_offer: list[Rule] = []
             for r in candidates:
                 truth = ev.outcome(r.id)

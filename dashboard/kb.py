@@ -8,6 +8,7 @@ the file, the entry and the field. Everything downstream trusts the types.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -223,6 +224,11 @@ RuleKind = Literal[
 ]
 
 
+@lru_cache(maxsize=256)
+def _ga_days_cached(text: str) -> int:
+    return ga_days(text)
+
+
 class Window(_Strict):
     start: Annotated[str | None, Field(pattern=_GA)] = None  # None: open start
     end: Annotated[str | None, Field(pattern=_GA)] = None  # None: open end (e.g. "at diagnosis")
@@ -230,11 +236,11 @@ class Window(_Strict):
 
     @property
     def start_days(self) -> int | None:
-        return ga_days(self.start) if self.start else None
+        return _ga_days_cached(self.start) if self.start else None
 
     @property
     def end_days(self) -> int | None:
-        return ga_days(self.end) if self.end else None
+        return _ga_days_cached(self.end) if self.end else None
 
     @model_validator(mode="after")
     def _ordered(self) -> "Window":
@@ -393,17 +399,22 @@ class KnowledgeBase:
                 )
         object.__setattr__(self, "_index", index)
         object.__setattr__(self, "_by_id", {r.id: r for r in self.rules})
+        object.__setattr__(self, "_numbers", {ref_id: i + 1 for i, ref_id in enumerate(self.references)})
 
     def rules_of(self, kind: str, guideline: str | None = None) -> list[Rule]:
         """Rules of one kind that apply under a guideline (its own and the shared ones), in file order."""
         return list(self._index.get((kind, guideline), ()))  # type: ignore[attr-defined]
+
+    def rules_tuple(self, kind: str, guideline: str | None = None) -> tuple[Rule, ...]:
+        """As rules_of, without copying (hot path)."""
+        return self._index.get((kind, guideline), ())  # type: ignore[attr-defined]
 
     def rule(self, rule_id: str) -> Rule:
         return self._by_id[rule_id]  # type: ignore[attr-defined]
 
     def citation_number(self) -> dict[str, int]:
         """A stable numbering of references (order in references.yaml) for [n] citations."""
-        return {ref_id: i + 1 for i, ref_id in enumerate(self.references)}
+        return self._numbers  # type: ignore[attr-defined]
 
 
 def _read_yaml(path: Path) -> Any:
@@ -587,5 +598,6 @@ def _check_cross_references(
 
 @lru_cache(maxsize=1)
 def default_knowledge_base() -> KnowledgeBase:
-    """The shipped knowledge base, loaded once per process."""
-    return load_knowledge_base()
+    """The shipped knowledge base (or the one in $DASHBOARD_DATA_DIR), loaded once per process."""
+    override = os.environ.get("DASHBOARD_DATA_DIR")
+    return load_knowledge_base(Path(override) if override else None)

@@ -9,6 +9,7 @@ unknown answer can never be read as absent: it can only leave a verdict open.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable
 
 from dashboard.facts import FACTS, UNKNOWN, Interval, show_value
@@ -80,6 +81,7 @@ def _compare(op: str, have: Any, want: Any) -> Truth:
     raise ValueError(f"unknown operator {op}")  # the loader refuses these; kept for safety
 
 
+@lru_cache(maxsize=4096)
 def describe_need(leaf: Leaf) -> str:
     """What the test requires, in words: '≥ 1 losses', 'is present', '< 25 mm'."""
     spec = FACTS[leaf.fact]

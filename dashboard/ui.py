@@ -55,6 +55,25 @@ STATUS_LOOK: dict[str, tuple[str, str, str]] = {
 }
 
 
+# --------------------------------------------------------------------------- frame
+
+
+def require_frame() -> None:
+    """Make sure a page runs inside the app's frame, not as a bare legacy page.
+
+    Streamlit 1.67 decides per server process, on the first run, whether a ``pages/``
+    folder means legacy multipage mode; it only learns otherwise when ``st.navigation`` is
+    called. If the very first visitor opens a deep link such as ``/intake``, the page script
+    runs alone (no sidebar, no frame) and the server stays in legacy mode. Each page calls
+    this first: it turns legacy mode off and reruns, so the frame and router take over.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 # --------------------------------------------------------------------------- knowledge base
 
 
@@ -119,12 +138,47 @@ def remove_row(path: str, row_id: str) -> None:
         del st.session_state[k]
 
 
+def session_guard() -> None:
+    """Say so when a case was open in this tab but the server no longer has it.
+
+    The case exists only in server memory. After a server restart or a dropped session the
+    browser reconnects to a fresh, empty session; the ``case=open`` marker in the URL (no
+    clinical content) lets the page say the case was lost instead of showing an empty case
+    as if it were the patient's.
+    """
+    state = current_case()
+    has_case = state.case is None or overall(completeness(state.case))[0] > 0
+    if has_case:
+        st.session_state["_had_case"] = True
+        st.session_state.pop("_lost_case", None)
+        if st.query_params.get("case") != "open":
+            st.query_params["case"] = "open"
+        return
+    # The URL says a case was open, but this session never held one: it was lost.
+    if not st.session_state.get("_had_case") and st.query_params.get("case") == "open":
+        st.session_state["_lost_case"] = True
+    if st.session_state.get("_lost_case"):
+        with st.container(border=True):
+            st.warning(
+                "**The case that was open in this tab is no longer on the server** (the server restarted, "
+                "or the page was reloaded). Nothing is stored on the server, so it cannot be recovered here. "
+                "Upload the case file if you downloaded one, or enter the findings again. To keep a case, "
+                "use **Download case file** on the Intake page.",
+                icon=":material/warning:",
+            )
+            if st.button("Start afresh", key="lost-dismiss", icon=":material/check:"):
+                st.session_state.pop("_lost_case", None)
+                st.query_params.pop("case", None)
+                st.rerun()
+
+
 def clear_case() -> None:
     """Forget everything entered in this session."""
     for k in [k for k in st.session_state if isinstance(k, str) and (k.startswith(IN) or k.startswith(ROWS))]:
         del st.session_state[k]
-    for k in ("_assessment", "upload_problems", "upload_message"):
+    for k in ("_assessment", "upload_problems", "upload_message", "_lost_case"):
         st.session_state.pop(k, None)
+    st.query_params.pop("case", None)
     st.session_state["uploader_round"] = st.session_state.get("uploader_round", 0) + 1
 
 
@@ -274,6 +328,7 @@ def blocked_by_problems(problems: list[tuple[str, str]]) -> None:
 
 
 __all__ = [
+    "require_frame",
     "BIRTH_LISTS",
     "SCANS",
     "PERSIST",

@@ -6,6 +6,7 @@ import streamlit as st
 from dashboard.fields import SECTIONS
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES
 from dashboard.ui import (
+    require_frame,
     badge,
     blocked_by_problems,
     cite_marks,
@@ -16,6 +17,8 @@ from dashboard.ui import (
     status_words,
 )
 from dashboard.views import comparison_rows, criteria_rows, window_rows
+
+require_frame()  # first: run inside the app frame, never as a bare legacy page
 
 st.title("Diagnostic criteria")
 

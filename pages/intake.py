@@ -19,6 +19,7 @@ from dashboard.intake import (
     overall,
 )
 from dashboard.ui import (
+    require_frame,
     PERSIST,
     add_row,
     current_assessment,
@@ -28,6 +29,8 @@ from dashboard.ui import (
     problem_list,
     remove_row,
 )
+
+require_frame()  # first: run inside the app frame, never as a bare legacy page
 
 st.title("Intake checklist")
 st.caption(

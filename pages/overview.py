@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from dashboard.ui import knowledge_base
+from dashboard.ui import require_frame, knowledge_base
+
+require_frame()  # first: run inside the app frame, never as a bare legacy page
 
 kb = knowledge_base()
 meta = kb.meta

@@ -6,8 +6,10 @@ from dashboard.assess import Cite, assess_all
 from dashboard.intake import case_to_form
 from dashboard.kb import GUIDELINE_NAMES
 from dashboard.teaching import QUESTIONS, answer, teaching_cases
-from dashboard.ui import PERSIST, badge, cite_marks, clear_case, glance, knowledge_base, sources
+from dashboard.ui import require_frame, PERSIST, badge, cite_marks, clear_case, glance, knowledge_base, sources
 from dashboard.views import words
+
+require_frame()  # first: run inside the app frame, never as a bare legacy page
 
 kb = knowledge_base()
 cases = teaching_cases()

@@ -7,6 +7,7 @@ from dashboard.assess import Cite
 from dashboard.charts import cervical_length_chart, forest_plot, timeline
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES
 from dashboard.ui import (
+    require_frame,
     badge,
     blocked_by_problems,
     cite_marks,
@@ -17,6 +18,8 @@ from dashboard.ui import (
     sources,
 )
 from dashboard.views import marks, treatment_cards, words
+
+require_frame()  # first: run inside the app frame, never as a bare legacy page
 
 st.title("Treatment options")
 st.caption("Options with their basis, not instructions. Numbers in brackets are sources (see References).")

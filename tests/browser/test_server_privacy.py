@@ -1,0 +1,113 @@
+"""What the server keeps: nothing entered reaches its log or disk, and a restart is announced."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import (
+    REPO_ROOT,
+    StreamlitServer,
+    _health_ok,
+    free_port,
+    screenshot,
+    wait_for_app,
+)
+
+pytestmark = pytest.mark.browser
+
+# Values nobody would type by chance: a gestational age, a dilation and a cervical length.
+MARKER_MM = "47.3"
+MARKER_KEY = "zz_marker_q7zr5"
+
+
+def _start(port: int, log_path: Path) -> StreamlitServer:
+    log_file = open(log_path, "a", encoding="utf-8")  # noqa: SIM115 - closed by stop()
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "streamlit_app.py"),
+        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=log_file, stderr=subprocess.STDOUT)
+    server = StreamlitServer(
+        url=f"http://127.0.0.1:{port}", port=port, proc=proc, log_path=log_path,
+        script_path=REPO_ROOT / "streamlit_app.py", _log_file=log_file,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not _health_ok(server.url):
+        time.sleep(0.1)
+    return server
+
+
+def _files_changed_since(root: Path, since: float, skip: tuple[str, ...]) -> list[Path]:
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not any(s in d for s in skip)]
+        for name in filenames:
+            path = Path(dirpath) / name
+            try:
+                if path.stat().st_mtime >= since and path.stat().st_size < 20_000_000:
+                    out.append(path)
+            except OSError:
+                continue
+    return out
+
+
+def _fill_scan(page) -> None:
+    page.get_by_label("Current gestational age: weeks").fill("19")
+    page.get_by_label("Current gestational age: weeks").press("Enter")
+    page.get_by_label("Current gestational age: days").fill("4")
+    page.get_by_label("Current gestational age: days").press("Enter")
+    page.get_by_role("button", name="Add a scan").click()
+    weeks = page.get_by_label("Scan 1: gestational age, weeks")
+    expect(weeks).to_be_visible()
+    weeks.fill("19")
+    weeks.press("Enter")
+    page.get_by_label("Scan 1: gestational age, days").fill("2")
+    page.get_by_label("Scan 1: gestational age, days").press("Enter")
+    page.get_by_label("Scan 1: cervical length (mm)").fill(MARKER_MM)
+    page.get_by_label("Scan 1: cervical length (mm)").press("Enter")
+    expect(page.get_by_text(f"Latest cervical length: {MARKER_MM} mm")).to_be_visible()
+
+
+def test_nothing_entered_reaches_the_log_the_working_directory_or_tmp(browser, tmp_path):
+    """A case entered and a refused upload leave no trace in the server log or on disk."""
+    started = time.time() - 1
+    server = _start(free_port(), tmp_path / "server.log")
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(server.url + "/intake")
+        wait_for_app(page)
+        _fill_scan(page)
+        bad = tmp_path / "upload" / "bad.json"
+        bad.parent.mkdir()
+        bad.write_text(json.dumps({MARKER_KEY: "x", "gestational_age": {"weeks": 20, "days": 0}}))
+        page.locator("input[type=file]").set_input_files(str(bad))
+        expect(page.get_by_text("That file was not loaded")).to_be_visible()
+        screenshot(page, "privacy-intake")
+        bad.unlink()
+    finally:
+        context.close()
+        server.stop()
+    log = server.log_text()
+    assert MARKER_MM not in log and MARKER_KEY not in log, "a case value reached the server log"
+    skip = ("artifacts", ".git", "playwright", "chromium", "pytest-of", "__pycache__", ".hypothesis")
+    for root in (REPO_ROOT, Path(tempfile.gettempdir())):
+        for path in _files_changed_since(root, started, skip):
+            if path == server.log_path:
+                continue
+            try:
+                text = path.read_bytes()
+            except OSError:
+                continue
+            assert MARKER_KEY.encode() not in text, f"{path} holds uploaded text"
+            assert f'"cervical_length_mm": {MARKER_MM}'.encode() not in text, f"{path} holds the case"
