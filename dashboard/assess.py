@@ -354,10 +354,19 @@ def _diagnosis(ev: _Evaluator, guideline: str) -> tuple[Diagnosis, list[Exclusio
     elif status == "not_met":
         summary = "Does not meet the criteria: no qualifying history"
         summary += f", and {', '.join(present)} rules out the examination-based picture." if present else ", and no painless second-trimester dilation on examination."
-    else:
-        summary = "Cannot decide yet: answers needed before the criteria can be applied (see what is missing)."
     pathways = {"history": _verdict(history), "physical_exam": _verdict(exam)}
     criteria = [ev.trace(r) for r in criteria_rules]
+    if status == "insufficient_data":
+        needed: list[str] = []
+        for rule, trace in zip(criteria_rules, criteria):
+            if pathways[rule.pathway or "history"] == "insufficient_data":
+                needed += [label_of(p) for p in trace.missing if label_of(p) not in needed]
+        if pathways["physical_exam"] == "insufficient_data":
+            for e in exclusions:
+                needed += [label_of(p) for p in e.trace.missing if label_of(p) not in needed]
+        summary = "Cannot decide yet. Still unknown: " + "; ".join(needed) + "." if needed else (
+            "Cannot decide yet: answers needed before the criteria can be applied."
+        )
     return Diagnosis(status, basis, summary, pathways, definition, criteria), exclusions
 
 

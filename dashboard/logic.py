@@ -18,8 +18,8 @@ from dashboard.kb import AllOf, AnyOf, Condition, Leaf, NotOf, RuleRef
 Truth = bool | None
 
 _OP_WORDS = {
-    "is": "is",
-    "is_not": "is not",
+    "is": "",
+    "is_not": "not",
     "eq": "=",
     "ne": "≠",
     "lt": "<",
@@ -93,7 +93,7 @@ def describe_need(leaf: Leaf) -> str:
         value = ", ".join(v.replace("_", " ") for v in leaf.value)
     else:
         value = str(leaf.value).replace("_", " ")
-    return f"{_OP_WORDS[leaf.op]} {value}"
+    return f"{_OP_WORDS[leaf.op]} {value}".strip()
 
 
 def evaluate(

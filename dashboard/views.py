@@ -66,7 +66,7 @@ def criteria_rows(a: Assessment) -> list[dict[str, str]]:
                 "Criterion": f"No {e.trace.title.lower()}",
                 "Pathway": "Examination",
                 "Status": {"absent": words("met"), "present": words("not_met"), "unknown": words("insufficient_data")}[e.status],
-                "Values used": values_text(e.trace.values),
+                "Values used": "; ".join(f"{v.label}: {v.value} (must be absent)" for v in e.trace.values),
                 "Reason": e.trace.statement,
                 "Sources": marks(e.trace.citations),
             }

@@ -67,7 +67,11 @@ with left:
             badge(e.status, f"{e.trace.title}: {e.status}")
             st.write(f"{e.effect} {cite_marks(e.trace.citations)}")
     if not shown:
-        st.markdown(":material/check: All four exclusions are recorded as absent (labour, bleeding, ruptured membranes, infection).")
+        st.markdown(
+            ":material/check: Every exclusion is recorded as absent: "
+            + "; ".join(e.trace.title.lower() for e in a.exclusions)
+            + "."
+        )
     sources([c for e in a.exclusions for c in e.trace.citations], key="src-exclusions")
 with right:
     st.subheader("Risk findings")
