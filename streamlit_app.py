@@ -33,6 +33,8 @@ pages = [
     st.Page("pages/references.py", title="References", icon=":material/menu_book:"),
 ]
 page = st.navigation(pages)
+lost = session_guard()
 sidebar(kb)
-session_guard()
+if lost:
+    st.stop()  # draw nothing else until the user starts afresh (see session_guard)
 page.run()

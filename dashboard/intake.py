@@ -189,6 +189,11 @@ def case_to_form(case: Case) -> dict[str, Any]:
     return out
 
 
+def blank_form() -> dict[str, Any]:
+    """Every top-level intake widget at its 'not answered' value (rows start empty)."""
+    return case_to_form(Case())
+
+
 def completeness(case: Case) -> dict[str, tuple[int, int]]:
     """Answered and total fields per intake section (symptoms count; they inform, not decide)."""
     out = {section: [0, 0] for section in SECTIONS}

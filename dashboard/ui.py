@@ -20,6 +20,7 @@ from dashboard.fields import SECTIONS, label_of, section_of
 from dashboard.intake import (
     BIRTH_LISTS,
     IN,
+    blank_form,
     ROWS,
     SCANS,
     case_to_form,
@@ -138,14 +139,39 @@ def remove_row(path: str, row_id: str) -> None:
         del st.session_state[k]
 
 
-def session_guard() -> None:
-    """Say so when a case was open in this tab but the server no longer has it.
+def _start_afresh() -> None:
+    """Dismiss the lost-case notice and put every intake widget back to 'not answered'.
 
-    The case exists only in server memory. After a server restart or a dropped session the
-    browser reconnects to a fresh, empty session; the ``case=open`` marker in the URL (no
-    clinical content) lets the page say the case was lost instead of showing an empty case
-    as if it were the patient's.
+    Writing each value (rather than deleting it) makes Streamlit send it to the browser,
+    which would otherwise keep showing what it had before the session was lost.
     """
+    for k in ("_lost_case", "_lost_block"):
+        st.session_state.pop(k, None)
+    st.query_params.pop("case", None)
+    st.session_state.update(blank_form())
+
+
+def session_guard() -> bool:
+    """Say so when this tab showed a case that this server session never held.
+
+    The case exists only in server memory. After a server restart (or an expired session)
+    the browser reconnects to a fresh session and re-sends the values its widgets still
+    show, but not the rest (scan rows, earlier losses and births). Showing that remnant would
+    present a partial case as if it were the patient's, so on the first run of a session
+    any intake value sent by the browser is discarded and the page says the case was lost.
+    A ``case=open`` marker in the URL (no clinical content) does the same after a reload.
+
+    Returns True when the page must not be drawn in this run: the browser still holds the
+    old widgets, and only a run that does not draw them makes it let go of their values.
+    """
+    first_run = "_session_started" not in st.session_state
+    st.session_state["_session_started"] = True
+    carried = [k for k in st.session_state if isinstance(k, str) and k.startswith(IN)]
+    if first_run and carried:
+        for k in carried:
+            del st.session_state[k]
+        st.session_state["_lost_case"] = True
+        st.session_state["_lost_block"] = True
     state = current_case()
     has_case = state.case is None or overall(completeness(state.case))[0] > 0
     if has_case:
@@ -153,7 +179,7 @@ def session_guard() -> None:
         st.session_state.pop("_lost_case", None)
         if st.query_params.get("case") != "open":
             st.query_params["case"] = "open"
-        return
+        return False
     # The URL says a case was open, but this session never held one: it was lost.
     if not st.session_state.get("_had_case") and st.query_params.get("case") == "open":
         st.session_state["_lost_case"] = True
@@ -161,15 +187,14 @@ def session_guard() -> None:
         with st.container(border=True):
             st.warning(
                 "**The case that was open in this tab is no longer on the server** (the server restarted, "
-                "or the page was reloaded). Nothing is stored on the server, so it cannot be recovered here. "
-                "Upload the case file if you downloaded one, or enter the findings again. To keep a case, "
-                "use **Download case file** on the Intake page.",
+                "the session expired, or the page was reloaded). Nothing is stored on the server, so it "
+                "cannot be recovered here, and what this tab still showed has been cleared rather than "
+                "shown as a partial case. Upload the case file if you downloaded one, or enter the "
+                "findings again. To keep a case, use **Download case file** on the Intake page.",
                 icon=":material/warning:",
             )
-            if st.button("Start afresh", key="lost-dismiss", icon=":material/check:"):
-                st.session_state.pop("_lost_case", None)
-                st.query_params.pop("case", None)
-                st.rerun()
+            st.button("Start afresh", key="lost-dismiss", icon=":material/check:", on_click=_start_afresh)
+    return bool(st.session_state.get("_lost_block"))
 
 
 def clear_case() -> None:

@@ -98,3 +98,28 @@ def page(browser, request: pytest.FixtureRequest):
             except Exception:  # noqa: BLE001 - a broken page must not mask the real failure
                 pass
         context.close()
+
+
+@pytest.fixture
+def new_page(browser, request: pytest.FixtureRequest):
+    """A factory for more isolated sessions: each call opens a new context (cookies, storage,
+    Streamlit session) and returns its page. A failing test screenshots each of them."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+        contexts.append(context)
+        return context.new_page()
+
+    try:
+        yield open_page
+    finally:
+        report = getattr(request.node, "rep_call", None)
+        for n, context in enumerate(contexts, start=1):
+            if report is not None and report.failed:
+                name = f"FAILED-context{n}-" + re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-140:]
+                try:
+                    screenshot(context.pages[0], name)
+                except Exception:  # noqa: BLE001 - a broken page must not mask the real failure
+                    pass
+            context.close()

@@ -111,3 +111,33 @@ def test_nothing_entered_reaches_the_log_the_working_directory_or_tmp(browser, t
                 continue
             assert MARKER_KEY.encode() not in text, f"{path} holds uploaded text"
             assert f'"cervical_length_mm": {MARKER_MM}'.encode() not in text, f"{path} holds the case"
+
+
+def test_a_server_restart_is_announced_rather_than_shown_as_a_partial_case(browser, tmp_path):
+    """After a restart the page says the case was lost and clears what the tab still showed."""
+    port = free_port()
+    server = _start(port, tmp_path / "first.log")
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(server.url + "/intake")
+        wait_for_app(page)
+        _fill_scan(page)
+        server.stop()
+        server = _start(port, tmp_path / "second.log")
+        # The next thing the clinician does reaches a fresh server session.
+        pressure = page.locator('[data-testid="stRadio"]').filter(has_text="Pelvic pressure")
+        pressure.get_by_text("Present", exact=True).click()
+        expect(page.get_by_text("no longer on the server")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Gestational age: unknown")).to_be_visible()
+        expect(page.get_by_text(f"Latest cervical length: {MARKER_MM} mm")).to_have_count(0)
+        screenshot(page, "session-lost-after-restart")
+        page.get_by_role("button", name="Start afresh").click()
+        expect(page.get_by_text("no longer on the server")).to_have_count(0)
+        weeks = page.get_by_label("Current gestational age: weeks")
+        expect(weeks).to_be_visible()
+        expect(weeks).to_have_value("")
+        expect(pressure.get_by_role("radio", name="Unknown")).to_be_checked()
+    finally:
+        context.close()
+        server.stop()

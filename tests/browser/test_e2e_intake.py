@@ -1,0 +1,139 @@
+"""The intake in Chromium: answers typed and clicked change the verdict, survive page moves,
+and the first inputs are reached with the keyboard in reading order."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from dashboard.assess import assess_all
+from dashboard.case import Case
+from dashboard.intake import form_to_case
+from dashboard.ui import STATUS_LOOK
+from dashboard.views import words
+from tests.browser.app_driver import (
+    ACUTE_DILATION_ANSWERS,
+    PAGE_TITLES,
+    VERDICT_WORDS,
+    cerclage_badge,
+    fill_intake,
+    form_values,
+    go_to,
+    main,
+    open_app,
+    shoot,
+    sidebar_case_lines,
+    treatment_status_row,
+    verdict_heading,
+)
+from tests.browser.helpers import wait_for_app
+
+pytestmark = pytest.mark.browser
+
+EXAM_CERCLAGE = "physical_exam_indicated_cerclage"
+
+
+def exam_cerclage(result):
+    [t] = [t for t in result.guidelines["acog"].treatments if t.treatment == EXAM_CERCLAGE]
+    return t
+
+
+def test_filled_intake_changes_the_verdict_and_the_exam_cerclage(page, streamlit_server, request) -> None:
+    """Filling the intake from scratch makes the verdict met on examination and updates exam-indicated cerclage."""
+    before = assess_all(Case())
+    after = assess_all(form_to_case(form_values(ACUTE_DILATION_ANSWERS)))
+    assert after.guidelines["acog"].diagnosis.status == "met"
+    assert after.guidelines["acog"].diagnosis.basis == ["physical_exam"]
+    short_name = exam_cerclage(after).short_name
+    open_app(page, streamlit_server)
+
+    go_to(page, "Criteria")
+    expect(verdict_heading(page)).to_contain_text(VERDICT_WORDS[before.guidelines["acog"].diagnosis.status])
+    shoot(page, request.node.name, "1-criteria-empty")
+    go_to(page, "Treatments")
+    expect(treatment_status_row(page, short_name)).to_contain_text(words(exam_cerclage(before).status))
+    shoot(page, request.node.name, "2-treatments-empty")
+
+    go_to(page, "Intake")
+    fill_intake(page)
+    shoot(page, request.node.name, "3-intake-filled")
+    go_to(page, "Criteria")
+
+    heading = verdict_heading(page)
+    expect(heading).to_contain_text(VERDICT_WORDS["met"])
+    expect(heading).to_contain_text("physical examination")
+    expect(cerclage_badge(page)).to_contain_text(STATUS_LOOK[after.guidelines["acog"].cerclage.indication][0])
+    shoot(page, request.node.name, "4-criteria-filled")
+    go_to(page, "Treatments")
+    row = treatment_status_row(page, short_name)
+    expect(row).to_contain_text(words(exam_cerclage(after).status))
+    expect(row).not_to_contain_text(words(exam_cerclage(before).status))
+    shoot(page, request.node.name, "5-treatments-filled")
+
+
+def test_answers_survive_a_visit_to_every_page(page, streamlit_server, request) -> None:
+    """Every answer is still on the Intake page after moving to each other page and back."""
+    open_app(page, streamlit_server)
+    go_to(page, "Intake")
+    fill_intake(page)
+    shoot(page, request.node.name, "intake-filled")
+
+    for title in PAGE_TITLES:
+        if title == "Intake":
+            continue
+        go_to(page, title)
+        expect(main(page).locator("h1").first).to_be_visible()
+        assert "Gestational age: 20+3 weeks" in sidebar_case_lines(page)
+        shoot(page, request.node.name, f"visit-{title}")
+        go_to(page, "Intake")
+        for answer in ACUTE_DILATION_ANSWERS:
+            answer.expect_shown(page)
+    shoot(page, request.node.name, "intake-after-every-page")
+
+
+def _focused_label(page) -> str | None:
+    return page.evaluate(
+        """() => {
+          const e = document.activeElement;
+          if (!e) return null;
+          return e.getAttribute('aria-label') || (e.labels && e.labels[0] && e.labels[0].innerText) || e.tagName;
+        }"""
+    )
+
+
+def test_tab_reaches_the_first_intake_inputs_in_order(page, streamlit_server, request) -> None:
+    """Tab reaches gestational age weeks, then days, then the number of fetuses."""
+    order = ["Current gestational age: weeks", "Current gestational age: days", "Number of fetuses"]
+    open_app(page, streamlit_server)
+    go_to(page, "Intake")
+    # Start sequential focus navigation at the page title, above the first section.
+    main(page).locator("h1").first.click()
+
+    seen = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        seen.append(_focused_label(page))
+        if seen[-1] == order[0]:
+            break
+    assert seen[-1] == order[0], f"Tab never reached {order[0]!r}; focus went through {seen}"
+    assert not set(order[1:]) & set(seen), f"later inputs were focused before the first: {seen}"
+    for label in order[1:]:
+        page.keyboard.press("Tab")
+        assert _focused_label(page) == label
+    shoot(page, request.node.name, "intake-focus-on-fetuses")
+
+
+def test_gestational_age_can_be_entered_with_the_keyboard_alone(page, streamlit_server, request) -> None:
+    """Typing weeks, Tab, days, Tab commits the gestational age, which the sidebar then shows."""
+    open_app(page, streamlit_server)
+    go_to(page, "Intake")
+    page.get_by_label("Current gestational age: weeks", exact=True).focus()
+
+    page.keyboard.type("23")
+    page.keyboard.press("Tab")
+    page.keyboard.type("4")
+    page.keyboard.press("Tab")
+
+    expect(page.get_by_test_id("stSidebarUserContent").get_by_text("Gestational age: 23+4 weeks")).to_be_visible()
+    wait_for_app(page)
+    shoot(page, request.node.name, "intake-keyboard")

@@ -1,0 +1,475 @@
+"""Every page through Streamlit's AppTest: it renders, and it shows what the engine decided.
+
+The app is started from its entrypoint (``streamlit_app.py``) and moved between pages with
+``switch_page``, as a user would through the sidebar. A case is put into the intake form's
+own session-state keys with ``dashboard.intake.case_to_form``, exactly what an uploaded case
+file does. Expected verdicts and statuses come from ``dashboard.assess.assess_all`` on the
+same case, never from numbers written into the tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from dashboard.assess import AllAssessments, assess_all
+from dashboard.case import Case, CaseError, case_from_json
+from dashboard.fields import SECTIONS, label_of
+from dashboard.intake import SCANS, case_to_form, cell_key, form_to_case, key, rows_key
+from dashboard.kb import GUIDELINE_NAMES, GUIDELINES
+from dashboard.ui import STATUS_LOOK
+from dashboard.views import words
+
+ROOT = Path(__file__).parents[1]
+APP = ROOT / "streamlit_app.py"
+SCENARIOS = Path(__file__).parent / "scenarios"
+# Every page script, so a page added later is covered without editing this list.
+PAGES = sorted(p.stem for p in (ROOT / "pages").glob("*.py"))
+# The words the Criteria page uses for each verdict, as the issue states them.
+VERDICT_WORDS = {
+    "met": "Meets the criteria",
+    "not_met": "Does not meet",
+    "insufficient_data": "Not enough information",
+}
+BASIS_WORDS = {"history": "obstetric history", "physical_exam": "physical examination"}
+
+ACUTE = "acute_painless_dilation_20_weeks"
+CLASSIC = "classic_history_two_losses"
+# One case per verdict: met on examination, met on history, not met, and not enough information.
+VERDICT_SCENARIOS = [ACUTE, CLASSIC, "acute_dilation_in_labour", "acute_dilation_labour_unknown"]
+# The guidelines give this case three different cerclage indications.
+DIVERGENT = "nice_mid_trimester_loss_15_weeks"
+
+
+@pytest.fixture(autouse=True)
+def entrypoint_runs_on_every_rerun(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep AppTest on the st.navigation path for every run, as the real server is.
+
+    Streamlit 1.67's AppTest resets ``PagesManager.uses_pages_directory`` to None before each
+    run; because this app keeps its page scripts in ``pages/``, the flag then becomes True and
+    each run after the first starts on the legacy multipage path. The real server decides
+    that once per process and ``st.navigation`` (or ``dashboard.ui.require_frame``) turns it
+    off for good. Left alone in AppTest, every run would begin with the page's corrective
+    ``st.rerun()``, which drops button clicks (New case, Clear everything) before the
+    entrypoint sees them. Forcing the flag off matches the app in the browser.
+    """
+    original_init = PagesManager.__init__
+
+    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
+        PagesManager.uses_pages_directory = False
+        original_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture
+def at() -> Iterator[AppTest]:
+    """The dashboard after its first run, on its default page, with an empty case."""
+    app = AppTest.from_file(str(APP), default_timeout=60)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    yield app
+
+
+def scenario(name: str) -> Case:
+    return case_from_json((SCENARIOS / f"{name}.json").read_bytes())
+
+
+def load(at: AppTest, case: Case) -> AllAssessments:
+    """Fill the intake form with ``case`` and return the engine's assessment of it."""
+    for k, v in case_to_form(case).items():
+        at.session_state[k] = v
+    return assess_all(case)
+
+
+def open_page(at: AppTest, name: str) -> AppTest:
+    at.switch_page(f"pages/{name}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> list[str]:
+    """Markdown, captions and alerts of the main area, in order."""
+    main = at.main
+    return [e.value for e in (*main.markdown, *main.caption, *main.error, *main.warning, *main.info, *main.success)]
+
+
+def verdict_lines(at: AppTest) -> list[str]:
+    """Headings of the main area that state a verdict."""
+    return [
+        m.value
+        for m in at.main.markdown
+        if m.value.startswith("#") and any(w in m.value for w in VERDICT_WORDS.values())
+    ]
+
+
+def badges(at: AppTest) -> list[str]:
+    """The words inside each ``:colour-badge[...]`` of the main area."""
+    out = []
+    for m in at.main.markdown:
+        value = m.value
+        if "-badge[" in value and value.endswith("]"):
+            inner = value.split("-badge[", 1)[1][:-1]
+            out.append(inner.split(": ", 1)[1] if inner.startswith(":material/") else inner)
+    return out
+
+
+def choose_guideline(at: AppTest, guideline: str) -> None:
+    at.sidebar.radio(key="guideline").set_value(guideline).run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_with_an_empty_case(at: AppTest, page: str) -> None:
+    """Each page renders a title and the shared sidebar, without an exception, for an empty case."""
+    open_page(at, page)
+
+    assert len(at.title) == 1
+    assert at.sidebar.radio(key="guideline").label == "Guideline in use"
+
+
+@pytest.mark.parametrize("case_name", [ACUTE, CLASSIC])
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_with_a_full_case(at: AppTest, page: str, case_name: str) -> None:
+    """Each page renders without an exception for a complete scenario case."""
+    load(at, scenario(case_name))
+
+    open_page(at, page)
+
+    assert len(at.title) == 1
+    assert not at.main.error, [e.value for e in at.main.error]
+
+
+# --------------------------------------------------------------------------- criteria
+
+
+@pytest.mark.parametrize("case_name", VERDICT_SCENARIOS)
+def test_criteria_shows_the_engines_verdict(at: AppTest, case_name: str) -> None:
+    """The Criteria page states the engine's verdict, in words, under the guideline in use."""
+    diagnosis = load(at, scenario(case_name)).guidelines["acog"].diagnosis
+
+    open_page(at, "criteria")
+
+    [line] = verdict_lines(at)
+    assert VERDICT_WORDS[diagnosis.status] in line
+    for other, words_ in VERDICT_WORDS.items():
+        if other != diagnosis.status:
+            assert words_ not in line
+    assert diagnosis.summary in texts(at)
+
+
+@pytest.mark.parametrize("case_name", [ACUTE, CLASSIC])
+def test_criteria_names_the_basis_of_a_met_verdict(at: AppTest, case_name: str) -> None:
+    """A met verdict names its basis: the examination or the obstetric history."""
+    diagnosis = load(at, scenario(case_name)).guidelines["acog"].diagnosis
+    assert diagnosis.status == "met", "this scenario is chosen as a met verdict"
+
+    open_page(at, "criteria")
+
+    [line] = verdict_lines(at)
+    assert line.endswith(", ".join(BASIS_WORDS[b] for b in diagnosis.basis))
+
+
+@pytest.mark.parametrize("case_name", [ACUTE, CLASSIC])
+def test_criteria_shows_the_engines_cerclage_indication(at: AppTest, case_name: str) -> None:
+    """The Cerclage section carries a badge with the engine's indication and its summary."""
+    cerclage = load(at, scenario(case_name)).guidelines["acog"].cerclage
+
+    open_page(at, "criteria")
+
+    assert STATUS_LOOK[cerclage.indication][0] in badges(at)
+    assert cerclage.summary in texts(at)
+
+
+def test_criteria_compares_the_three_guidelines(at: AppTest) -> None:
+    """The side-by-side table gives each guideline's diagnosis and cerclage indication for the case."""
+    result = load(at, scenario(DIVERGENT))
+
+    open_page(at, "criteria")
+
+    table = at.main.table[-1].value.set_index("Topic")
+    for g in GUIDELINES:
+        column = table[GUIDELINE_NAMES[g]]
+        assert column["Diagnosis"].startswith(words(result.guidelines[g].diagnosis.status))
+        assert column["Cerclage indication"].startswith(words(result.guidelines[g].cerclage.indication))
+    assert table.loc["Cerclage indication", "Guidelines differ"] == "Yes"
+
+
+# --------------------------------------------------------------------------- treatments
+
+
+@pytest.mark.parametrize("case_name", [ACUTE, CLASSIC])
+def test_treatments_table_shows_each_short_name_and_status(at: AppTest, case_name: str) -> None:
+    """The status table lists every option by short name with each guideline's status words."""
+    result = load(at, scenario(case_name))
+
+    open_page(at, "treatments")
+
+    table = at.main.table[0].value
+    expected_names = [t.short_name for t in result.guidelines["acog"].treatments]
+    assert list(table["Option"]) == expected_names
+    for g in GUIDELINES:
+        for row, treatment in zip(table[GUIDELINE_NAMES[g]], result.guidelines[g].treatments):
+            assert row.startswith(words(treatment.status)), (g, treatment.short_name, row)
+
+
+@pytest.mark.parametrize("case_name", [ACUTE, CLASSIC])
+def test_treatment_cards_show_this_cases_status(at: AppTest, case_name: str) -> None:
+    """Each option's card is headed by its short name and badged with this case's status."""
+    treatments = load(at, scenario(case_name)).guidelines["acog"].treatments
+
+    open_page(at, "treatments")
+
+    headings = [m.value for m in at.main.markdown if m.value.startswith("#### ")]
+    assert [h.removeprefix("#### ").removesuffix(" (withdrawn)") for h in headings] == [
+        t.short_name for t in treatments
+    ]
+    case_badges = [b for b in badges(at) if b.startswith("This case: ")]
+    assert case_badges == [f"This case: {words(t.status).split(' ', 1)[1]}" for t in treatments]
+
+
+# --------------------------------------------------------------------------- guideline choice
+
+
+@pytest.mark.parametrize("guideline", GUIDELINES)
+def test_guideline_radio_switches_the_criteria_page(at: AppTest, guideline: str) -> None:
+    """Choosing a guideline in the sidebar shows that guideline's cerclage indication on Criteria."""
+    result = load(at, scenario(DIVERGENT))
+    open_page(at, "criteria")
+
+    choose_guideline(at, guideline)
+
+    assert f"Under {GUIDELINE_NAMES[guideline]} (change the guideline in the sidebar)" in texts(at)
+    indication = result.guidelines[guideline].cerclage
+    assert STATUS_LOOK[indication.indication][0] in badges(at)
+    assert indication.summary in texts(at)
+
+
+@pytest.mark.parametrize("guideline", GUIDELINES)
+def test_guideline_radio_switches_the_treatments_page(at: AppTest, guideline: str) -> None:
+    """Choosing a guideline in the sidebar badges each option with that guideline's status."""
+    result = load(at, scenario(DIVERGENT))
+    open_page(at, "treatments")
+
+    choose_guideline(at, guideline)
+
+    chosen = GUIDELINE_NAMES[guideline]
+    assert f"Shown in detail below under {chosen}, the guideline chosen in the sidebar." in texts(at)
+    case_badges = [b for b in badges(at) if b.startswith("This case: ")]
+    assert case_badges == [
+        f"This case: {words(t.status).split(' ', 1)[1]}" for t in result.guidelines[guideline].treatments
+    ]
+
+
+def test_guideline_choice_is_kept_across_pages(at: AppTest) -> None:
+    """A guideline chosen on one page is still chosen on the next."""
+    load(at, scenario(DIVERGENT))
+    open_page(at, "criteria")
+    choose_guideline(at, "nice")
+
+    open_page(at, "treatments")
+
+    assert at.sidebar.radio(key="guideline").value == "nice"
+    assert f"Shown in detail below under {GUIDELINE_NAMES['nice']}, the guideline chosen in the sidebar." in texts(at)
+
+
+# --------------------------------------------------------------------------- sidebar and intake
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_sidebar_shows_the_cases_gestational_age(at: AppTest, page: str) -> None:
+    """The sidebar names the case's gestational age on every page."""
+    case = scenario(ACUTE)
+    load(at, case)
+
+    open_page(at, page)
+
+    assert f"- Gestational age: {case.gestational_age} weeks" in [m.value for m in at.sidebar.markdown]
+
+
+def test_intake_shows_the_loaded_case_in_its_inputs(at: AppTest) -> None:
+    """The Intake page's inputs hold the values of the case loaded into the session."""
+    case = scenario(CLASSIC)
+    load(at, case)
+
+    open_page(at, "intake")
+
+    assert at.number_input(key=key("gestational_age.weeks")).value == case.gestational_age.weeks
+    assert at.number_input(key=key("fetuses")).value == case.fetuses
+    assert at.radio(key=key("history.painless_second_trimester_losses.known")).value == "yes"
+    assert at.radio(key=key("history.prior_cerclage")).value == case.history.prior_cerclage.value
+    assert at.radio(key=key("fetal.fetal_demise")).value == case.fetal.fetal_demise.value
+
+
+def test_intake_offers_the_case_file_for_download(at: AppTest) -> None:
+    """With a readable case, the Intake page offers the case file for download."""
+    load(at, scenario(ACUTE))
+
+    open_page(at, "intake")
+
+    assert [b.label for b in at.get("download_button")] == ["Download case file (JSON)"]
+
+
+# --------------------------------------------------------------------------- invalid input
+
+
+def scan_after_today() -> dict[str, object]:
+    """Form values with a cervical-length scan dated after the current gestational age."""
+    return {
+        key("gestational_age.weeks"): 20,
+        key("gestational_age.days"): 0,
+        rows_key(SCANS): ["r1"],
+        cell_key(SCANS, "r1", "weeks"): 22,
+        cell_key(SCANS, "r1", "days"): 0,
+        cell_key(SCANS, "r1", "mm"): 20.0,
+    }
+
+
+def form_problems(values: dict[str, object]) -> list[tuple[str, str]]:
+    with pytest.raises(CaseError) as caught:
+        form_to_case(values)
+    return caught.value.problems
+
+
+def fill(at: AppTest, values: dict[str, object]) -> None:
+    for k, v in values.items():
+        at.session_state[k] = v
+
+
+def test_intake_names_the_field_of_a_scan_dated_after_today(at: AppTest) -> None:
+    """A scan dated after the current gestational age shows an error naming the scans field on Intake."""
+    values = scan_after_today()
+    [(path, message)] = form_problems(values)
+    assert path.startswith(SCANS)
+    fill(at, values)
+
+    open_page(at, "intake")
+
+    errors = [e.value for e in at.main.error]
+    assert f"{label_of(SCANS)}: {message}" in errors
+
+
+def test_intake_withholds_the_download_while_an_answer_is_invalid(at: AppTest) -> None:
+    """While an answer cannot be used, the download is not offered."""
+    fill(at, scan_after_today())
+
+    open_page(at, "intake")
+
+    assert not at.get("download_button")
+    [button] = [b for b in at.main.button if b.label == "Download case file (JSON)"]
+    assert button.disabled
+
+
+def test_criteria_shows_the_problem_instead_of_a_verdict(at: AppTest) -> None:
+    """With an invalid answer, Criteria shows no verdict but names the field and the problem."""
+    values = scan_after_today()
+    [(path, message)] = form_problems(values)
+    fill(at, values)
+
+    open_page(at, "criteria")
+
+    assert verdict_lines(at) == []
+    assert "The intake has answers that cannot be used yet, so no verdict is shown." in [e.value for e in at.main.error]
+    assert f"- **{label_of(SCANS)}** ({SECTIONS['ultrasound']}): {message}" in texts(at)
+
+
+def test_treatments_shows_the_problem_instead_of_statuses(at: AppTest) -> None:
+    """With an invalid answer, Treatments shows no status table but the problem."""
+    fill(at, scan_after_today())
+
+    open_page(at, "treatments")
+
+    assert not at.main.table
+    assert "The intake has answers that cannot be used yet, so no verdict is shown." in [e.value for e in at.main.error]
+
+
+def test_sidebar_counts_the_answers_that_need_attention(at: AppTest) -> None:
+    """With an invalid answer, the sidebar says how many answers need attention."""
+    fill(at, scan_after_today())
+
+    open_page(at, "overview")
+
+    assert "1 answer(s) need attention on the Intake page." in [e.value for e in at.sidebar.error]
+
+
+# --------------------------------------------------------------------------- new case
+
+
+def click_new_case(at: AppTest) -> None:
+    [button] = [b for b in at.sidebar.button if b.label == "New case"]
+    button.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def dialog_button(at: AppTest, label: str):
+    [button] = [b for b in at.button if b.label == label]
+    return button
+
+
+def test_new_case_asks_for_confirmation(at: AppTest) -> None:
+    """The sidebar's New case button opens a dialog offering to clear or keep the case."""
+    load(at, scenario(ACUTE))
+    open_page(at, "intake")
+
+    click_new_case(at)
+
+    dialog_labels = {b.label for b in at.button}
+    assert {"Clear everything", "Keep the case"} <= dialog_labels
+
+
+def test_new_case_clear_everything_empties_the_case(at: AppTest) -> None:
+    """Confirming New case clears every answer, so the intake and sidebar are empty again."""
+    load(at, scenario(ACUTE))
+    open_page(at, "intake")
+    click_new_case(at)
+
+    # AppTest has no fragment reruns: the dialog's button is read in a run that also re-opens it.
+    [new_case] = [b for b in at.sidebar.button if b.label == "New case"]
+    new_case.click()
+    dialog_button(at, "Clear everything").click()
+    at.run()
+
+    assert not at.exception
+    assert at.number_input(key=key("gestational_age.weeks")).value is None
+    assert at.radio(key=key("exclusions.labour")).value == "unknown"
+    assert "- Gestational age: unknown" in [m.value for m in at.sidebar.markdown]
+
+
+def test_new_case_then_criteria_shows_not_enough_information(at: AppTest) -> None:
+    """After a new case, the Criteria verdict is the empty case's verdict."""
+    load(at, scenario(ACUTE))
+    open_page(at, "intake")
+    click_new_case(at)
+    [new_case] = [b for b in at.sidebar.button if b.label == "New case"]
+    new_case.click()
+    dialog_button(at, "Clear everything").click()
+    at.run()
+
+    open_page(at, "criteria")
+
+    empty_verdict = assess_all(Case()).guidelines["acog"].diagnosis.status
+    [line] = verdict_lines(at)
+    assert VERDICT_WORDS[empty_verdict] in line
+
+
+def test_new_case_keep_the_case_changes_nothing(at: AppTest) -> None:
+    """Choosing Keep the case in the New case dialog leaves every answer in place."""
+    case = scenario(ACUTE)
+    load(at, case)
+    open_page(at, "intake")
+    click_new_case(at)
+
+    [new_case] = [b for b in at.sidebar.button if b.label == "New case"]
+    new_case.click()
+    dialog_button(at, "Keep the case").click()
+    at.run()
+
+    assert at.number_input(key=key("gestational_age.weeks")).value == case.gestational_age.weeks
+    assert f"- Gestational age: {case.gestational_age} weeks" in [m.value for m in at.sidebar.markdown]

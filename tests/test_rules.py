@@ -1,0 +1,289 @@
+"""Guideline rules, one by one: every condition can be met and missed, and the thresholds sit where
+the guidelines put them.
+
+The generic tests build their cases from each rule's parsed condition (tests/strategies.py,
+``case_for_outcome``); the hand-written ones pin the clinical boundaries a reviewer would check
+first: 25 mm (ACOG below, RCOG and NICE at or below), 24+0, 34+0, 16+0, three pregnancies for
+RCOG, 1 cm of dilation and the edges of the second trimester.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dashboard.assess import _Evaluator, assess
+from dashboard.case import case_from_dict
+from dashboard.kb import GUIDELINES, KnowledgeBase, default_knowledge_base
+from dashboard.logic import Truth
+from tests.strategies import births, case_for_outcome, ga, scan
+
+_KB = default_knowledge_base()
+CONDITIONAL_RULES = [r.id for r in _KB.rules if _KB.conditions[r.id] is not None]
+UNCONDITIONAL_RULES = [r.id for r in _KB.rules if _KB.conditions[r.id] is None]
+
+
+def outcome(kb: KnowledgeBase, rule_id: str, **doc: Any) -> Truth:
+    """The rule's outcome on the case file ``doc`` (True met, False not met, None undecided)."""
+    return _Evaluator(kb, case_from_dict(doc)).outcome(rule_id)
+
+
+# A singleton at 25+0 with an earlier spontaneous preterm birth at 30+0 and one cervical-length scan.
+def with_history_and_scan(mm: float, at: str = "20+0", **history: Any) -> dict[str, Any]:
+    return {
+        "gestational_age": ga("25+0"),
+        "fetuses": 1,
+        "history": {"painless_second_trimester_losses": [], "spontaneous_preterm_births": births("30+0")} | history,
+        "ultrasound": {"cervical_lengths": [scan(at, mm)]},
+    }
+
+
+# Painless dilation at 20 weeks in a live singleton, every exclusion known to be absent.
+def acute_picture(at: str = "20+0", dilation_cm: float = 2.0, membranes: str = "absent") -> dict[str, Any]:
+    return {
+        "gestational_age": ga(at),
+        "fetuses": 1,
+        "exam": {"cervical_dilation_cm": dilation_cm, "membranes_at_or_beyond_os": membranes},
+        "exclusions": {
+            "labour": "absent",
+            "bleeding_or_abruption": "absent",
+            "ruptured_membranes": "absent",
+            "clinical_chorioamnionitis": "absent",
+            "amniocentesis": "not_done",
+        },
+        "fetal": {"fetal_demise": "absent", "lethal_anomaly": "absent", "fetal_compromise": "absent"},
+    }
+
+
+# --------------------------------------------------------------------------- every rule
+
+
+@pytest.mark.parametrize("rule_id", CONDITIONAL_RULES)
+def test_rule_is_met_on_a_case_built_from_its_condition(kb: KnowledgeBase, rule_id: str) -> None:
+    """A case built to satisfy the rule's condition makes the rule met."""
+    case = case_for_outcome(kb, rule_id, want=True)
+    assert _Evaluator(kb, case).outcome(rule_id) is True
+
+
+@pytest.mark.parametrize("rule_id", CONDITIONAL_RULES)
+def test_rule_is_not_met_on_a_case_built_to_miss_its_condition(kb: KnowledgeBase, rule_id: str) -> None:
+    """A case built to violate the rule's condition makes the rule not met (not merely undecided)."""
+    case = case_for_outcome(kb, rule_id, want=False)
+    assert _Evaluator(kb, case).outcome(rule_id) is False
+
+
+@pytest.mark.parametrize("rule_id", UNCONDITIONAL_RULES)
+def test_rule_without_condition_is_an_otherwise_status_a_definition_or_a_window(
+    kb: KnowledgeBase, rule_id: str
+) -> None:
+    """A rule without a condition is a definition, a timing window or an 'otherwise' treatment status."""
+    rule = kb.rule(rule_id)
+    assert rule.kind in ("definition", "timing_window", "treatment_status")
+    if rule.kind == "treatment_status":
+        for treatment in rule.treatments or []:
+            for guideline in GUIDELINES if rule.guideline == "all" else (rule.guideline,):
+                tried = sorted(
+                    (r for r in kb.rules_of("treatment_status", guideline) if treatment in (r.treatments or [])),
+                    key=lambda r: r.priority,
+                )
+                assert tried[-1].id == rule_id, f"{rule_id} is not the last status tried for {treatment} ({guideline})"
+
+
+@pytest.mark.parametrize("guideline", GUIDELINES)
+def test_every_treatment_status_list_ends_with_an_unconditional_rule(kb: KnowledgeBase, guideline: str) -> None:
+    """For every treatment under every guideline the last status rule tried has no condition."""
+    for treatment in kb.treatments:
+        tried = sorted(
+            (r for r in kb.rules_of("treatment_status", guideline) if treatment in (r.treatments or [])),
+            key=lambda r: r.priority,
+        )
+        assert tried, f"no status rule for {treatment} under {guideline}"
+        assert kb.conditions[tried[-1].id] is None, f"{treatment} under {guideline} can end without a status"
+
+
+@pytest.mark.parametrize("guideline", GUIDELINES)
+def test_status_rules_for_one_treatment_have_distinct_priorities(kb: KnowledgeBase, guideline: str) -> None:
+    """No two status rules for the same treatment and guideline share a priority, so order never rests on file order."""
+    for treatment in kb.treatments:
+        priorities = [
+            r.priority for r in kb.rules_of("treatment_status", guideline) if treatment in (r.treatments or [])
+        ]
+        assert len(priorities) == len(set(priorities)), f"{treatment} under {guideline}: {sorted(priorities)}"
+
+
+# --------------------------------------------------------------------------- cervical length: 25 mm
+
+
+@pytest.mark.parametrize(("mm", "met"), [(24.9, True), (25.0, False)])
+def test_acog_ultrasound_indication_needs_a_cervix_below_25_mm(kb: KnowledgeBase, mm: float, met: bool) -> None:
+    """ACOG's ultrasound-indicated cerclage needs a cervix below 25 mm: 24.9 qualifies, 25 does not."""
+    assert outcome(kb, "ACOG-USI", **with_history_and_scan(mm)) is met
+
+
+@pytest.mark.parametrize(("mm", "met"), [(25.0, True), (25.1, False)])
+def test_rcog_ultrasound_indication_takes_25_mm_or_less(kb: KnowledgeBase, mm: float, met: bool) -> None:
+    """RCOG's ultrasound-indicated cerclage takes a cervix of 25 mm or less: 25 qualifies, 25.1 does not."""
+    assert outcome(kb, "RCOG-USI", **with_history_and_scan(mm)) is met
+
+
+@pytest.mark.parametrize(("mm", "met"), [(25.0, True), (25.1, False)])
+def test_nice_ultrasound_indication_takes_25_mm_or_less(kb: KnowledgeBase, mm: float, met: bool) -> None:
+    """NICE's prophylactic cerclage or progesterone takes a cervix of 25 mm or less: 25 qualifies, 25.1 does not."""
+    assert outcome(kb, "NICE-USI", **with_history_and_scan(mm)) is met
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "mm", "short"),
+    [
+        ("ACOG-SHORT-CERVIX", 24.9, True),
+        ("ACOG-SHORT-CERVIX", 25.0, False),
+        ("RCOG-SHORT-CERVIX", 25.0, True),
+        ("RCOG-SHORT-CERVIX", 25.1, False),
+        ("NICE-SHORT-CERVIX", 25.0, True),
+        ("NICE-SHORT-CERVIX", 25.1, False),
+    ],
+)
+def test_short_cervix_threshold_follows_each_guideline(kb: KnowledgeBase, rule_id: str, mm: float, short: bool) -> None:
+    """The short-cervix finding is below 25 mm for ACOG and 25 mm or less for RCOG and NICE."""
+    assert outcome(kb, rule_id, **with_history_and_scan(mm)) is short
+
+
+def test_acog_ultrasound_indication_without_a_scan_is_undecided(kb: KnowledgeBase) -> None:
+    """With no scan recorded the ACOG ultrasound indication is undecided, never read as not met."""
+    doc = with_history_and_scan(20.0)
+    doc["ultrasound"] = {"cervical_lengths": []}
+    assert outcome(kb, "ACOG-USI", **doc) is None
+
+
+# --------------------------------------------------------------------------- when the scan was taken
+
+
+@pytest.mark.parametrize("rule_id", ["ACOG-USI", "RCOG-USI", "ACOG-SHORT-CERVIX", "RCOG-SHORT-CERVIX"])
+@pytest.mark.parametrize(("scan_at", "met"), [("23+6", True), ("24+0", False)])
+def test_before_24_weeks_means_up_to_23_plus_6(kb: KnowledgeBase, rule_id: str, scan_at: str, met: bool) -> None:
+    """A short scan at 23+6 counts as 'before 24 weeks'; one at 24+0 does not (an earlier 30 mm scan decides)."""
+    doc = with_history_and_scan(30.0, at="18+0")
+    doc["ultrasound"]["cervical_lengths"].append(scan(scan_at, 20.0))
+    assert outcome(kb, rule_id, **doc) is met
+
+
+@pytest.mark.parametrize(("scan_at", "met"), [("15+6", False), ("16+0", True), ("24+0", True), ("24+1", False)])
+def test_nice_scan_window_is_16_plus_0_to_24_plus_0_inclusive(kb: KnowledgeBase, scan_at: str, met: bool) -> None:
+    """NICE counts a short scan from 16+0 to 24+0 inclusive, and not at 15+6 or 24+1."""
+    doc = with_history_and_scan(30.0, at="18+0")
+    doc["ultrasound"]["cervical_lengths"].append(scan(scan_at, 20.0))
+    assert outcome(kb, "NICE-USI", **doc) is met
+
+
+# --------------------------------------------------------------------------- the qualifying history
+
+
+@pytest.mark.parametrize(("birth_at", "met"), [("33+6", True), ("34+0", False)])
+def test_acog_needs_a_preterm_birth_before_34_weeks(kb: KnowledgeBase, birth_at: str, met: bool) -> None:
+    """ACOG's ultrasound indication needs a spontaneous preterm birth before 34+0: 33+6 counts, 34+0 does not."""
+    doc = with_history_and_scan(20.0, spontaneous_preterm_births=births(birth_at))
+    assert outcome(kb, "ACOG-USI", **doc) is met
+
+
+@pytest.mark.parametrize(("birth_at", "met"), [("34+0", True), ("34+1", False)])
+def test_nice_takes_a_preterm_birth_up_to_34_weeks(kb: KnowledgeBase, birth_at: str, met: bool) -> None:
+    """NICE takes an earlier spontaneous preterm birth up to 34+0: 34+0 counts, 34+1 does not."""
+    doc = with_history_and_scan(20.0, spontaneous_preterm_births=births(birth_at))
+    assert outcome(kb, "NICE-USI", **doc) is met
+
+
+@pytest.mark.parametrize(("loss_at", "met"), [("15+6", False), ("16+0", True)])
+def test_nice_takes_a_mid_trimester_loss_from_16_weeks(kb: KnowledgeBase, loss_at: str, met: bool) -> None:
+    """NICE takes an earlier mid-trimester loss from 16+0: a loss at 15+6 does not count, one at 16+0 does."""
+    doc = with_history_and_scan(
+        20.0, spontaneous_preterm_births=[], painless_second_trimester_losses=births(loss_at)
+    )
+    assert outcome(kb, "NICE-USI", **doc) is met
+
+
+@pytest.mark.parametrize(
+    ("losses", "preterm_births", "met"),
+    [
+        (births("20+0"), births("30+0"), False),
+        (births("20+0", "22+0"), [], False),
+        (births("20+0", "22+0"), births("30+0"), True),
+        (births("18+0", "20+0", "22+0"), [], True),
+    ],
+    ids=["two-mixed", "two-losses", "three-mixed", "three-losses"],
+)
+def test_rcog_history_indication_needs_three_preterm_births_or_losses(
+    kb: KnowledgeBase, losses: list[Any], preterm_births: list[Any], met: bool
+) -> None:
+    """RCOG's history-indicated cerclage needs three or more preterm births or losses; two is not enough."""
+    history = {"painless_second_trimester_losses": losses, "spontaneous_preterm_births": preterm_births}
+    doc = {"fetuses": 1, "history": history}
+    assert outcome(kb, "RCOG-HIC", **doc) is met
+
+
+def test_rcog_three_losses_with_preterm_births_unknown_is_met(kb: KnowledgeBase) -> None:
+    """Three losses meet RCOG's threshold even when preterm births are not known: at least three is enough."""
+    doc = {"fetuses": 1, "history": {"painless_second_trimester_losses": births("18+0", "20+0", "22+0")}}
+    assert outcome(kb, "RCOG-HIC", **doc) is True
+
+
+def test_rcog_two_losses_with_preterm_births_unknown_is_undecided(kb: KnowledgeBase) -> None:
+    """Two losses with preterm births not known leave RCOG's history indication undecided."""
+    doc = {"fetuses": 1, "history": {"painless_second_trimester_losses": births("18+0", "20+0")}}
+    assert outcome(kb, "RCOG-HIC", **doc) is None
+
+
+@pytest.mark.parametrize(("fetuses", "met"), [(1, True), (2, False)])
+def test_acog_history_indication_is_for_singletons(kb: KnowledgeBase, fetuses: int, met: bool) -> None:
+    """ACOG's history-indicated cerclage applies to a singleton and not to twins."""
+    doc = {"fetuses": fetuses, "history": {"painless_second_trimester_losses": births("20+0")}}
+    assert outcome(kb, "ACOG-HIC", **doc) is met
+
+
+def test_twins_with_a_painless_loss_are_not_offered_acog_history_indicated_cerclage(kb: KnowledgeBase) -> None:
+    """Twins with an earlier painless loss get no ACOG history indication and the option is not recommended."""
+    case = case_from_dict(
+        {"gestational_age": ga("13+0"), "fetuses": 2, "history": {"painless_second_trimester_losses": births("20+0")}}
+    )
+    result = assess(case, "acog", kb)
+    status = {t.treatment: t.status for t in result.treatments}["history_indicated_cerclage"]
+    assert (result.cerclage.indication, status) == ("none", "not_recommended")
+
+
+# --------------------------------------------------------------------------- examination
+
+
+@pytest.mark.parametrize(("dilation_cm", "met"), [(0.5, False), (1.0, True)])
+def test_dilation_criterion_starts_at_1_cm(kb: KnowledgeBase, dilation_cm: float, met: bool) -> None:
+    """With membranes not at the os, 1 cm of dilation meets the examination criterion and 0.5 cm does not."""
+    assert outcome(kb, "DX-PE-DILATION", **acute_picture(dilation_cm=dilation_cm)) is met
+
+
+@pytest.mark.parametrize("rule_id", ["ACOG-PEI", "RCOG-PEI", "NICE-PEI"])
+@pytest.mark.parametrize(("dilation_cm", "met"), [(0.5, False), (1.0, True)])
+def test_examination_indicated_cerclage_starts_at_1_cm(
+    kb: KnowledgeBase, rule_id: str, dilation_cm: float, met: bool
+) -> None:
+    """Examination-indicated cerclage under each guideline needs 1 cm of dilation; 0.5 cm is not enough."""
+    assert outcome(kb, rule_id, **acute_picture(dilation_cm=dilation_cm)) is met
+
+
+@pytest.mark.parametrize(("today", "met"), [("13+6", False), ("14+0", True), ("27+6", True), ("28+0", False)])
+def test_second_trimester_runs_from_14_plus_0_to_27_plus_6(kb: KnowledgeBase, today: str, met: bool) -> None:
+    """The examination pathway's second trimester is 14+0 to 27+6: 13+6 and 28+0 fall outside it."""
+    assert outcome(kb, "DX-PE-SECOND-TRIMESTER", **acute_picture(at=today)) is met
+
+
+@pytest.mark.parametrize("rule_id", ["ACOG-PEI", "RCOG-PEI", "NICE-PEI"])
+@pytest.mark.parametrize(("today", "met"), [("13+6", False), ("14+0", True), ("27+6", True), ("28+0", False)])
+def test_examination_indicated_cerclage_window_is_14_plus_0_to_27_plus_6(
+    kb: KnowledgeBase, rule_id: str, today: str, met: bool
+) -> None:
+    """Examination-indicated cerclage is indicated from 14+0 to 27+6 and not at 13+6 or 28+0."""
+    assert outcome(kb, rule_id, **acute_picture(at=today)) is met
+
+
+@pytest.mark.parametrize(("today", "too_late"), [("27+6", False), ("28+0", True)])
+def test_cerclage_is_too_late_from_28_plus_0(kb: KnowledgeBase, today: str, too_late: bool) -> None:
+    """Cerclage options become not applicable from 28+0 weeks, not at 27+6."""
+    assert outcome(kb, "TX-CERCLAGE-TOO-LATE", gestational_age=ga(today)) is too_late
