@@ -58,8 +58,8 @@ class _Strict(BaseModel):
 class GestationalAge(_Strict):
     """Completed weeks and days (for example 23+4 is weeks=23, days=4)."""
 
-    weeks: Annotated[int, Field(ge=0, le=42, description="completed weeks, 0 to 42")]
-    days: Annotated[int, Field(ge=0, le=6, description="days beyond the completed week, 0 to 6")] = 0
+    weeks: Annotated[int, Field(ge=0, le=42, strict=True, description="completed weeks, 0 to 42")]
+    days: Annotated[int, Field(ge=0, le=6, strict=True, description="days beyond the completed week, 0 to 6")] = 0
 
     @property
     def total_days(self) -> int:
@@ -90,7 +90,7 @@ class CervicalLengthScan(_Strict):
     """One transvaginal cervical-length measurement in this pregnancy."""
 
     gestational_age: GestationalAge
-    cervical_length_mm: Annotated[float, Field(ge=0, le=60, description="millimetres, 0 to 60")]
+    cervical_length_mm: Annotated[float, Field(ge=0, le=60, strict=True, description="millimetres, 0 to 60")]
 
 
 class History(_Strict):
@@ -160,7 +160,7 @@ class Symptoms(_Strict):
 
 
 class Exam(_Strict):
-    cervical_dilation_cm: Annotated[float | None, Field(ge=0, le=10, description="centimetres, 0 to 10")] = None
+    cervical_dilation_cm: Annotated[float | None, Field(ge=0, le=10, strict=True, description="centimetres, 0 to 10")] = None
     membranes_at_or_beyond_os: Tri = Tri.unknown
 
 
@@ -191,7 +191,7 @@ class Case(_Strict):
 
     format_version: Literal["1"] = CASE_FORMAT_VERSION
     gestational_age: GestationalAge | None = None
-    fetuses: Annotated[int | None, Field(ge=1, le=6, description="number of fetuses, 1 to 6")] = None
+    fetuses: Annotated[int | None, Field(ge=1, le=6, strict=True, description="number of fetuses, 1 to 6")] = None
     history: History = Field(default_factory=History)
     risk_factors: RiskFactors = Field(default_factory=RiskFactors)
     symptoms: Symptoms = Field(default_factory=Symptoms)
@@ -272,7 +272,7 @@ def case_from_dict(data: Any) -> Case:
 
 def case_from_json(raw: bytes | str) -> Case:
     """Read a case file's bytes; too large, not JSON or invalid all raise CaseError."""
-    size = len(raw.encode("utf-8") if isinstance(raw, str) else raw)
+    size = len(raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw)
     if size > MAX_CASE_FILE_BYTES:
         raise CaseError([("(file)", f"is {size // 1024} KB; a case file is at most {MAX_CASE_FILE_BYTES // 1024} KB")])
     try:

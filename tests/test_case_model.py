@@ -140,13 +140,6 @@ def test_out_of_range_value_is_refused_with_its_field_path(doc: dict[str, Any], 
     assert problems[0][1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason="dashboard/case.py validates in pydantic's lax mode: JSON true is read as 1 (so "
-    "'cervical_dilation_cm': true is 1 cm and meets the dilation criterion) and numeric strings as numbers, "
-    "while the published schema (data/case.schema.json) refuses both",
-)
 @pytest.mark.parametrize(
     ("doc", "path"),
     [
@@ -221,12 +214,6 @@ def test_json_array_is_refused() -> None:
     assert [p for p, _ in file_problems(b"[]")] == ["(case)"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeEncodeError,
-    reason="case_from_json(str) measures size with raw.encode('utf-8'), which raises UnicodeEncodeError on a "
-    "lone surrogate instead of CaseError (dashboard/case.py)",
-)
 def test_text_with_a_lone_surrogate_is_refused_as_a_case_error() -> None:
     """Text holding a lone surrogate is refused with CaseError, not an encoding exception."""
     assert file_problems('{"notes": "\ud800"}')

@@ -137,13 +137,6 @@ def test_gestational_age_threshold_outside_plausible_range_is_refused(data: Path
     assert_names(load_error(data), "rules/common.yaml", "DX-PE-SECOND-TRIMESTER")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="dashboard/kb.py _check_value converts '45+0' with ga_days(), whose GestationalAge model (weeks <= 42) "
-    "raises a pydantic ValidationError before the plausible-range check: the message is a raw pydantic dump "
-    "('field 1 validation error for GestationalAge ...') without the condition path or the value",
-)
 def test_gestational_age_threshold_outside_plausible_range_names_the_field(data: Path) -> None:
     """A gestational-age threshold of 45+0 weeks is refused with the condition path and the value."""
     rule_in(data, "common.yaml", "DX-PE-SECOND-TRIMESTER", lambda r: r["condition"]["all"][1].update(value="45+0"))
@@ -168,12 +161,6 @@ def test_rules_referring_to_each_other_in_a_loop_are_refused(data: Path) -> None
     assert_names(load_error(data), "rules/acog.yaml", "ACOG-HIC", "field condition", "loop", "ACOG-TX-HIC-RECOMMENDED")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="dashboard/kb.py parse_condition looks the fact up with FACTS.get(fact_name); a fact written as a YAML "
-    "list ('fact: [labour]') raises TypeError (unhashable type: 'list'), which escapes load_knowledge_base",
-)
 def test_fact_written_as_a_list_is_refused(data: Path) -> None:
     """A condition whose fact is written as a list is refused as a knowledge-base error, not a crash."""
     rule_in(data, "common.yaml", "EXC-LABOUR", lambda r: r["condition"].update(fact=["labour"]))
@@ -197,12 +184,6 @@ def test_unknown_treatment_id_is_refused(data: Path, file: str, rule_id: str, fi
     assert_names(load_error(data), f"rules/{file}", rule_id, f"field {field}", "leeches")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="dashboard/kb.py _check_cross_references finds a rule's file by the substring 'id: <rule id>', so "
-    "an error in CI-LABOUR (rules/common.yaml) names rules/acog.yaml once acog.yaml holds a rule 'CI-LABOUR-…'",
-)
 def test_cross_reference_error_names_the_file_that_holds_the_rule(data: Path) -> None:
     """An unknown treatment is reported in the rule's own file even when another file has a rule whose id extends it."""
     def add_lookalike(doc: dict[str, Any]) -> None:
