@@ -98,6 +98,8 @@ SHORT_LABELS = {
     "membranes_at_or_beyond_os": "Membranes at or beyond the os",
     "shortest_cervical_length_before_24_weeks": "Shortest cervical length before 24+0",
     "shortest_cervical_length_16_to_24_weeks": "Shortest cervical length 16+0 to 24+0",
+    "shortest_cervical_length_16_to_before_24_weeks": "Shortest cervical length 16+0 to 23+6",
+    "shortest_cervical_length_14_to_before_24_weeks": "Shortest cervical length 14+0 to 23+6",
     "shortest_cervical_length": "Shortest cervical length",
     "funneling": "Funneling",
     "labour": "Labour",
@@ -323,19 +325,29 @@ def _prior_cerclage_painless(case: Case) -> Any:
 @_fact(
     "prior_failed_transvaginal_cerclage",
     "tri",
-    "An earlier transvaginal cerclage followed by loss or birth before 28+0 weeks.",
-    ("history.prior_cerclage", "history.prior_cerclage_failed", "history.prior_cerclage_route"),
+    "An earlier history- or ultrasound-indicated transvaginal cerclage followed by loss or birth before 28+0 weeks.",
+    (
+        "history.prior_cerclage",
+        "history.prior_cerclage_failed",
+        "history.prior_cerclage_route",
+        "history.prior_cerclage_reason",
+    ),
 )
 def _failed_tv(case: Case) -> Any:
     h = case.history
+    # FIGO counts failure after a history- or ultrasound-indicated cerclage; MAVRIC enrolled
+    # after a failed low vaginal one. A failed rescue cerclage is not this indication.
     if h.prior_cerclage == Tri.absent or h.prior_cerclage_failed == Tri.absent:
         return "absent"
     if h.prior_cerclage_route == PriorCerclageRoute.transabdominal:
+        return "absent"
+    if h.prior_cerclage_reason == PriorCerclageReason.painless_dilation:
         return "absent"
     if (
         h.prior_cerclage == Tri.present
         and h.prior_cerclage_failed == Tri.present
         and h.prior_cerclage_route == PriorCerclageRoute.transvaginal
+        and h.prior_cerclage_reason in (PriorCerclageReason.history, PriorCerclageReason.ultrasound)
     ):
         return "present"
     return UNKNOWN
@@ -388,6 +400,30 @@ def _shortest(case: Case, low: int | None, high: int | None, high_inclusive: boo
 )
 def _cl_before_24(case: Case) -> Any:
     return _shortest(case, None, 24 * 7, high_inclusive=False)
+
+
+@_fact(
+    "shortest_cervical_length_16_to_before_24_weeks",
+    "number",
+    "Shortest transvaginal cervical length measured from 16+0 weeks to before 24+0 weeks (ACOG's window).",
+    ("ultrasound.cervical_lengths",),
+    unit="mm",
+    range=(0, 60),
+)
+def _cl_16_before_24(case: Case) -> Any:
+    return _shortest(case, 16 * 7, 24 * 7, high_inclusive=False)
+
+
+@_fact(
+    "shortest_cervical_length_14_to_before_24_weeks",
+    "number",
+    "Shortest transvaginal cervical length measured from 14+0 weeks to before 24+0 weeks (RCOG's window).",
+    ("ultrasound.cervical_lengths",),
+    unit="mm",
+    range=(0, 60),
+)
+def _cl_14_before_24(case: Case) -> Any:
+    return _shortest(case, 14 * 7, 24 * 7, high_inclusive=False)
 
 
 @_fact(

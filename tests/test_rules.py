@@ -259,13 +259,21 @@ def test_dilation_criterion_starts_at_1_cm(kb: KnowledgeBase, dilation_cm: float
     assert outcome(kb, "DX-PE-DILATION", **acute_picture(dilation_cm=dilation_cm)) is met
 
 
-@pytest.mark.parametrize("rule_id", ["ACOG-PEI", "RCOG-PEI", "NICE-PEI"])
+@pytest.mark.parametrize("rule_id", ["ACOG-PEI", "NICE-PEI"])
 @pytest.mark.parametrize(("dilation_cm", "met"), [(0.5, False), (1.0, True)])
 def test_examination_indicated_cerclage_starts_at_1_cm(
     kb: KnowledgeBase, rule_id: str, dilation_cm: float, met: bool
 ) -> None:
-    """Examination-indicated cerclage under each guideline needs 1 cm of dilation; 0.5 cm is not enough."""
+    """Examination-indicated cerclage under ACOG and NICE needs 1 cm of dilation; 0.5 cm is not enough."""
     assert outcome(kb, rule_id, **acute_picture(dilation_cm=dilation_cm)) is met
+
+
+@pytest.mark.parametrize(("membranes", "met"), [("absent", False), ("present", True)])
+def test_rcog_emergency_cerclage_needs_exposed_membranes(kb: KnowledgeBase, membranes: str, met: bool) -> None:
+    """RCOG's emergency cerclage is defined by exposed membranes: dilation alone does not meet it."""
+    picture = acute_picture(dilation_cm=2.0)
+    picture["exam"]["membranes_at_or_beyond_os"] = membranes
+    assert outcome(kb, "RCOG-PEI", **picture) is met
 
 
 @pytest.mark.parametrize(("today", "met"), [("13+6", False), ("14+0", True), ("27+6", True), ("28+0", False)])
@@ -280,7 +288,9 @@ def test_examination_indicated_cerclage_window_is_14_plus_0_to_27_plus_6(
     kb: KnowledgeBase, rule_id: str, today: str, met: bool
 ) -> None:
     """Examination-indicated cerclage is indicated from 14+0 to 27+6 and not at 13+6 or 28+0."""
-    assert outcome(kb, rule_id, **acute_picture(at=today)) is met
+    picture = acute_picture(at=today)
+    picture["exam"]["membranes_at_or_beyond_os"] = "present"
+    assert outcome(kb, rule_id, **picture) is met
 
 
 @pytest.mark.parametrize(("today", "too_late"), [("27+6", False), ("28+0", True)])

@@ -43,12 +43,17 @@ _VERDICT_PATTERN = re.compile("|".join(re.escape(w) for w in VERDICT_WORDS.value
 # --------------------------------------------------------------------------- pages
 
 
-def open_app(page: Page, base_url: str) -> None:
-    """Open the dashboard's front page in a new session and wait for it to render."""
-    goto_page(page, base_url)
+def open_app(page: Page, base_url: str, shot: str | None = None) -> None:
+    """Open the dashboard's front page in a new session and wait for it to render.
+
+    With ``shot`` (usually the test's name), save a screenshot named after it and the page.
+    """
     from playwright.sync_api import expect
 
+    goto_page(page, base_url)
     expect(nav_link(page, PAGE_TITLES[0])).to_be_visible()
+    if shot:
+        shoot(page, shot, PAGE_TITLES[0])
 
 
 def nav_link(page: Page, title: str) -> Locator:
@@ -59,22 +64,25 @@ def main(page: Page) -> Locator:
     return page.get_by_test_id("stMain")
 
 
-def go_to(page: Page, title: str) -> None:
-    """Move to a page through its sidebar link (never a reload) and wait until it has rendered."""
+def go_to(page: Page, title: str, shot: str | None = None) -> None:
+    """Move to a page through its sidebar link (never a reload) and wait until it has rendered.
+
+    With ``shot`` (usually the test's name), save a screenshot named after it and the page.
+    """
     from playwright.sync_api import expect
 
     link = nav_link(page, title)
-    if link.get_attribute("aria-current") == "page":
-        wait_for_app(page)
-        return
-    heading = main(page).locator("h1").first
-    before = heading.inner_text()
-    link.click()
-    expect(link).to_have_attribute("aria-current", "page")
-    expect(heading).not_to_have_text(before)
+    if link.get_attribute("aria-current") != "page":
+        heading = main(page).locator("h1").first
+        before = heading.inner_text()
+        link.click()
+        expect(link).to_have_attribute("aria-current", "page")
+        expect(heading).not_to_have_text(before)
     wait_for_app(page)
     if title == "Intake":
         expect(page.get_by_label("Current gestational age: weeks", exact=True)).to_be_visible()
+    if shot:
+        shoot(page, shot, title)
 
 
 def shoot(page: Page, test_name: str, step: str) -> Path:

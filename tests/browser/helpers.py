@@ -212,9 +212,35 @@ def describe_violations(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# Streamlit scrolls inside the app (the main area, or the sidebar), not the document, so a
+# "full page" screenshot needs the viewport grown to the content's height for the shot.
+_CONTENT_HEIGHT_JS = """
+() => Math.max(
+  document.documentElement.scrollHeight,
+  ...Array.from(document.querySelectorAll('[data-testid="stMain"], [data-testid="stSidebarContent"]'))
+    .map(e => e.scrollHeight)
+)
+"""
+MAX_SCREENSHOT_HEIGHT = 12_000
+
+
 def screenshot(page: Page, name: str, full_page: bool = True) -> Path:
-    """Save a PNG of the page to artifacts/screenshots/<name>.png (git-ignored) and return its path."""
+    """Save a PNG of the page to artifacts/screenshots/<name>.png (git-ignored) and return its path.
+
+    With ``full_page`` the whole scrolled content is captured (up to MAX_SCREENSHOT_HEIGHT px):
+    the viewport is grown for the shot and then restored.
+    """
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOT_DIR / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    size = page.viewport_size
+    height = page.evaluate(_CONTENT_HEIGHT_JS) if full_page and size else 0
+    if not size or height <= size["height"]:
+        page.screenshot(path=str(path), full_page=full_page)
+        return path
+    page.set_viewport_size({"width": size["width"], "height": min(int(height), MAX_SCREENSHOT_HEIGHT)})
+    try:
+        page.wait_for_timeout(100)  # let the app lay itself out at the new height
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        page.set_viewport_size(size)
     return path

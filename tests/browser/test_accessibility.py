@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.app_driver import ACUTE_SCENARIO, PAGE_TITLES, go_to, open_app, shoot, upload_and_wait
+from tests.browser.app_driver import ACUTE_SCENARIO, PAGE_TITLES, go_to, open_app, upload_and_wait
 from tests.browser.helpers import VIEWPORT, describe_violations, run_axe
 
 pytestmark = pytest.mark.browser
@@ -45,8 +45,7 @@ def full_case_page(browser, streamlit_server: str) -> Iterator:
 @pytest.mark.parametrize("title", PAGE_TITLES)
 def test_page_with_an_empty_case_has_no_serious_axe_violations(empty_case_page, request, title: str) -> None:
     """axe-core finds no serious or critical violations on the page with an empty case."""
-    go_to(empty_case_page, title)
-    shoot(empty_case_page, request.node.name, title)
+    go_to(empty_case_page, title, shot=request.node.name)
 
     violations = run_axe(empty_case_page)
 
@@ -56,8 +55,7 @@ def test_page_with_an_empty_case_has_no_serious_axe_violations(empty_case_page, 
 @pytest.mark.parametrize("title", PAGE_TITLES)
 def test_page_with_a_full_case_has_no_serious_axe_violations(full_case_page, request, title: str) -> None:
     """axe-core finds no serious or critical violations on the page with a full case loaded."""
-    go_to(full_case_page, title)
-    shoot(full_case_page, request.node.name, title)
+    go_to(full_case_page, title, shot=request.node.name)
 
     violations = run_axe(full_case_page)
 

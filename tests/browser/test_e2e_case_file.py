@@ -55,7 +55,7 @@ def test_downloaded_case_gives_the_same_verdicts_in_a_new_session(
 ) -> None:
     """A case file downloaded from one session and uploaded into a fresh one gives the same Criteria page."""
     first = new_page()
-    open_app(first, streamlit_server)
+    open_app(first, streamlit_server, shot=f"{request.node.name}-first")
     go_to(first, "Intake")
     fill_intake(first)
     with first.expect_download() as download_info:
@@ -69,7 +69,7 @@ def test_downloaded_case_gives_the_same_verdicts_in_a_new_session(
     shoot(first, request.node.name, "first-criteria")
 
     second = new_page()
-    open_app(second, streamlit_server)
+    open_app(second, streamlit_server, shot=f"{request.node.name}-second")
     go_to(second, "Intake")
     expect(second.get_by_label("Current gestational age: weeks", exact=True)).to_have_value("")
     upload_and_wait(second, saved)
@@ -119,7 +119,7 @@ def test_broken_file_is_refused_and_the_case_stays(page, streamlit_server, tmp_p
         update={"gestational_age": GestationalAge(weeks=20, days=4)}
     )
     expected = assess_all(current).guidelines["acog"]
-    open_app(page, streamlit_server)
+    open_app(page, streamlit_server, shot=request.node.name)
     go_to(page, "Intake")
     upload_and_wait(page, ACUTE_SCENARIO)
     enter_number(page, "Current gestational age: days", "4")  # typed on top of the loaded case

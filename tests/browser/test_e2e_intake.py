@@ -45,7 +45,7 @@ def test_filled_intake_changes_the_verdict_and_the_exam_cerclage(page, streamlit
     assert after.guidelines["acog"].diagnosis.status == "met"
     assert after.guidelines["acog"].diagnosis.basis == ["physical_exam"]
     short_name = exam_cerclage(after).short_name
-    open_app(page, streamlit_server)
+    open_app(page, streamlit_server, shot=request.node.name)
 
     go_to(page, "Criteria")
     expect(verdict_heading(page)).to_contain_text(VERDICT_WORDS[before.guidelines["acog"].diagnosis.status])
@@ -73,7 +73,7 @@ def test_filled_intake_changes_the_verdict_and_the_exam_cerclage(page, streamlit
 
 def test_answers_survive_a_visit_to_every_page(page, streamlit_server, request) -> None:
     """Every answer is still on the Intake page after moving to each other page and back."""
-    open_app(page, streamlit_server)
+    open_app(page, streamlit_server, shot=request.node.name)
     go_to(page, "Intake")
     fill_intake(page)
     shoot(page, request.node.name, "intake-filled")
@@ -81,10 +81,8 @@ def test_answers_survive_a_visit_to_every_page(page, streamlit_server, request) 
     for title in PAGE_TITLES:
         if title == "Intake":
             continue
-        go_to(page, title)
-        expect(main(page).locator("h1").first).to_be_visible()
+        go_to(page, title, shot=request.node.name)
         assert "Gestational age: 20+3 weeks" in sidebar_case_lines(page)
-        shoot(page, request.node.name, f"visit-{title}")
         go_to(page, "Intake")
         for answer in ACUTE_DILATION_ANSWERS:
             answer.expect_shown(page)
@@ -104,8 +102,8 @@ def _focused_label(page) -> str | None:
 def test_tab_reaches_the_first_intake_inputs_in_order(page, streamlit_server, request) -> None:
     """Tab reaches gestational age weeks, then days, then the number of fetuses."""
     order = ["Current gestational age: weeks", "Current gestational age: days", "Number of fetuses"]
-    open_app(page, streamlit_server)
-    go_to(page, "Intake")
+    open_app(page, streamlit_server, shot=request.node.name)
+    go_to(page, "Intake", shot=request.node.name)
     # Start sequential focus navigation at the page title, above the first section.
     main(page).locator("h1").first.click()
 
@@ -125,8 +123,8 @@ def test_tab_reaches_the_first_intake_inputs_in_order(page, streamlit_server, re
 
 def test_gestational_age_can_be_entered_with_the_keyboard_alone(page, streamlit_server, request) -> None:
     """Typing weeks, Tab, days, Tab commits the gestational age, which the sidebar then shows."""
-    open_app(page, streamlit_server)
-    go_to(page, "Intake")
+    open_app(page, streamlit_server, shot=request.node.name)
+    go_to(page, "Intake", shot=request.node.name)
     page.get_by_label("Current gestational age: weeks", exact=True).focus()
 
     page.keyboard.type("23")

@@ -24,8 +24,8 @@ def assert_nothing_ran(page) -> None:
 
 def test_reference_search_shows_markup_as_text(page, streamlit_server, request) -> None:
     """Markup typed into the References search box runs nothing and is kept as plain text."""
-    open_app(page, streamlit_server)
-    go_to(page, "References")
+    open_app(page, streamlit_server, shot=request.node.name)
+    go_to(page, "References", shot=request.node.name)
     search = page.get_by_label("Search references", exact=True)
 
     for payload in (IMG_PAYLOAD, f"{SCRIPT_PAYLOAD} <b>bold</b> **strong**"):
@@ -41,8 +41,8 @@ def test_reference_search_shows_markup_as_text(page, streamlit_server, request) 
 
 def test_number_input_refuses_markup(page, streamlit_server, request) -> None:
     """Markup typed into a number input is not accepted as a value and runs nothing."""
-    open_app(page, streamlit_server)
-    go_to(page, "Intake")
+    open_app(page, streamlit_server, shot=request.node.name)
+    go_to(page, "Intake", shot=request.node.name)
     weeks = page.get_by_label("Current gestational age: weeks", exact=True)
 
     weeks.click()
@@ -58,8 +58,8 @@ def test_number_input_refuses_markup(page, streamlit_server, request) -> None:
 
 def test_markup_in_a_case_file_is_shown_as_text(page, streamlit_server, request) -> None:
     """A case file whose name and field names carry HTML is refused with that HTML shown as text."""
-    open_app(page, streamlit_server)
-    go_to(page, "Intake")
+    open_app(page, streamlit_server, shot=request.node.name)
+    go_to(page, "Intake", shot=request.node.name)
     payload = {"format_version": "1", IMG_PAYLOAD: 1, SCRIPT_PAYLOAD: 2}
 
     page.locator("input[type=file]").set_input_files(
@@ -85,8 +85,8 @@ def test_markup_in_a_case_file_is_shown_as_text(page, streamlit_server, request)
 )
 def test_markdown_in_a_case_file_field_name_is_shown_as_text(page, streamlit_server, request) -> None:
     """A field name written as a Markdown link is shown literally in the refusal, not interpreted."""
-    open_app(page, streamlit_server)
-    go_to(page, "Intake")
+    open_app(page, streamlit_server, shot=request.node.name)
+    go_to(page, "Intake", shot=request.node.name)
     field = "[Click to verify](https://example.org/phish)"
 
     page.locator("input[type=file]").set_input_files(

@@ -29,13 +29,15 @@ def sidebar_says(page, text: str):
     return page.get_by_test_id("stSidebarUserContent").get_by_text(text, exact=True)
 
 
-def enter_gestational_age(page, weeks: str, days: str) -> None:
+def enter_gestational_age(page, weeks: str, days: str, shot: str | None = None) -> None:
     """Type a gestational age on Intake and wait until the server has it (the sidebar says so)."""
     go_to(page, "Intake")
     enter_number(page, WEEKS, weeks)
     enter_number(page, DAYS, days)
     expect(sidebar_says(page, f"Gestational age: {weeks}+{days} weeks")).to_be_visible()
     wait_for_app(page)
+    if shot:
+        shoot(page, shot, "Intake")
 
 
 def clear_everything(page) -> None:
@@ -53,7 +55,7 @@ def test_two_sessions_keep_their_own_cases(new_page, streamlit_server, request) 
     ages = {"first": ("18", "1"), "second": ("31", "5")}
     pages = {name: new_page() for name in ages}
     for page in pages.values():
-        open_app(page, streamlit_server)
+        open_app(page, streamlit_server)  # each page is photographed in the loop below
     # Interleave the entries so each session changes while the other holds a case.
     enter_gestational_age(pages["first"], *ages["first"])
     enter_gestational_age(pages["second"], *ages["second"])
@@ -61,7 +63,7 @@ def test_two_sessions_keep_their_own_cases(new_page, streamlit_server, request) 
     for title in PAGE_TITLES:
         for name, page in pages.items():
             weeks, days = ages[name]
-            go_to(page, title)
+            go_to(page, title, shot=f"{request.node.name}-{name}")
             expect(sidebar_says(page, f"Gestational age: {weeks}+{days} weeks")).to_be_visible()
             other_weeks, other_days = next(a for n, a in ages.items() if n != name)
             assert f"Gestational age: {other_weeks}+{other_days} weeks" not in sidebar_case_lines(page)
@@ -71,23 +73,21 @@ def test_two_sessions_keep_their_own_cases(new_page, streamlit_server, request) 
             if title == "Criteria":
                 expect(main(page).get_by_text(f"{weeks}+{days} weeks").first).to_be_visible()
                 expect(main(page).get_by_text(f"{other_weeks}+{other_days} weeks")).to_have_count(0)
-            shoot(page, request.node.name, f"{name}-{title}")
 
 
 def test_new_case_clears_only_this_session(new_page, streamlit_server, request) -> None:
     """Confirming New case empties this tab's case while another tab keeps its own."""
     mine, other = new_page(), new_page()
-    for page in (mine, other):
-        open_app(page, streamlit_server)
-    enter_gestational_age(mine, "22", "2")
-    enter_gestational_age(other, "25", "6")
+    for name, page in (("mine", mine), ("other", other)):
+        open_app(page, streamlit_server, shot=f"{request.node.name}-{name}")
+    enter_gestational_age(mine, "22", "2", shot=f"{request.node.name}-mine")
+    enter_gestational_age(other, "25", "6", shot=f"{request.node.name}-other")
 
     clear_everything(mine)
 
     shoot(mine, request.node.name, "mine-cleared")
-    go_to(other, "Overview")
+    go_to(other, "Overview", shot=f"{request.node.name}-other-after")
     assert "Gestational age: 25+6 weeks" in sidebar_case_lines(other)
-    shoot(other, request.node.name, "other-overview")
 
 
 @pytest.mark.xfail(
@@ -100,8 +100,8 @@ def test_new_case_clears_only_this_session(new_page, streamlit_server, request) 
 )
 def test_new_case_leaves_no_old_answer_behind(page, streamlit_server, request) -> None:
     """After New case, the Intake inputs are empty and a new answer does not bring the old case back."""
-    open_app(page, streamlit_server)
-    enter_gestational_age(page, "22", "2")
+    open_app(page, streamlit_server, shot=request.node.name)
+    enter_gestational_age(page, "22", "2", shot=request.node.name)
     clear_everything(page)
     shoot(page, request.node.name, "intake-cleared")
 
@@ -118,8 +118,8 @@ def test_new_case_leaves_no_old_answer_behind(page, streamlit_server, request) -
 
 def test_new_case_keep_the_case_changes_nothing(page, streamlit_server, request) -> None:
     """Choosing Keep the case closes the dialog and leaves the answers in place."""
-    open_app(page, streamlit_server)
-    enter_gestational_age(page, "19", "0")
+    open_app(page, streamlit_server, shot=request.node.name)
+    enter_gestational_age(page, "19", "0", shot=request.node.name)
 
     page.get_by_role("button", name="New case").click()
     dialog = page.get_by_role("dialog")
