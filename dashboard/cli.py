@@ -104,7 +104,7 @@ def render_text(result: Assessment | AllAssessments, kb: KnowledgeBase) -> str:
     for ref_id, ref in kb.references.items():
         if numbers[ref_id] in used:
             link = f"https://doi.org/{ref.doi}" if ref.doi else (f"PMID {ref.pmid}" if ref.pmid else ref.url)
-            lines.append(f"  [{numbers[ref_id]}] {ref.authors}. {ref.title}. {ref.source} ({ref.year}). {link}")
+            lines.append(f"  [{numbers[ref_id]}] {ref.authors}. {ref.title}. {ref.source} ({ref.year_text}). {link}")
     return "\n".join(lines) + "\n"
 
 

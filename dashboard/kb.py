@@ -80,7 +80,7 @@ class Reference(_Strict):
     id: Annotated[str, Field(pattern=_ID)]
     kind: RefKind
     authors: str
-    year: Annotated[int, Field(ge=1950, le=2030)]
+    year: Annotated[int | None, Field(ge=1950, le=2030)]  # None: undated as read ("n.d.")
     title: str
     source: str  # journal, issuer or publisher
     version: str | None = None  # for guidelines: edition, date, reaffirmation
@@ -96,6 +96,10 @@ class Reference(_Strict):
         if not (self.doi or self.pmid or self.url):
             raise ValueError("a reference needs a doi, a pmid or a url")
         return self
+
+    @property
+    def year_text(self) -> str:
+        return str(self.year) if self.year else "n.d."
 
     @property
     def links(self) -> list[tuple[str, str]]:

@@ -251,7 +251,7 @@ def sources(cites: Iterable[Cite], label: str = "Sources", key: str | None = Non
             ref = by_number[n]
             links = " · ".join(f"[{name}]({url})" for name, url in ref.links)
             where = "; ".join(seen[n])
-            st.markdown(f"**[{n}]** {ref.authors} ({ref.year}). *{ref.title}*. {ref.source}. {links}  \n"
+            st.markdown(f"**[{n}]** {ref.authors} ({ref.year_text}). *{ref.title}*. {ref.source}. {links}  \n"
                         f"Where: {where}")
         st.page_link(
             "pages/references.py",

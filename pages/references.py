@@ -62,7 +62,7 @@ for group, kinds in KIND_GROUPS.items():
         pmid = f" PMID {ref.pmid}." if ref.pmid else ""
         doi = f" doi:{ref.doi}." if ref.doi else ""
         st.markdown(
-            f"**[{n}]** {ref.authors} ({ref.year}). *{ref.title}*. {ref.source}.{version}{doi}{pmid}  \n"
+            f"**[{n}]** {ref.authors} ({ref.year_text}). *{ref.title}*. {ref.source}.{version}{doi}{pmid}  \n"
             f"{links}{PROVENANCE[ref.provenance]}  \n"
             + (f"_{ref.note}_" if ref.note else ""),
         )
