@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from dashboard.assess import Cite
 from dashboard.fields import SECTIONS
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES
 from dashboard.ui import (
@@ -13,6 +14,7 @@ from dashboard.ui import (
     current_assessment,
     current_case,
     guideline,
+    knowledge_base,
     sources,
     status_words,
 )
@@ -147,3 +149,13 @@ if result.disagreements:
         st.markdown(f"- **{dis.topic}**: " + "; ".join(
             f"{GUIDELINE_NAMES[gg]}: {status_words(dis.answers[gg])} {cite_marks(dis.citations[gg])}" for gg in GUIDELINES
         ))
+
+# ------------------------------------------------------------------ known disagreements in general
+st.subheader("Where the guidelines disagree in general")
+st.caption("Points of disagreement in the guidance itself, whether or not this case touches them.")
+numbers = knowledge_base().citation_number()
+for dis in knowledge_base().disagreements:
+    with st.expander(dis.topic):
+        for body, position in dis.positions.items():
+            marks = cite_marks(Cite(c.ref, c.locator, numbers[c.ref]) for c in position.citations)
+            st.markdown(f"**{body}.** {position.text} {marks}")
