@@ -59,4 +59,10 @@ def section_of(path: str) -> str:
 
 
 def label_of(path: str) -> str:
-    return FIELD_LABELS.get(path, path)
+    """The clinic name of a field; a sub-field (gestational_age.weeks) is named by its field."""
+    if path in FIELD_LABELS:
+        return FIELD_LABELS[path]
+    head, _, tail = path.rpartition(".")
+    if head in FIELD_LABELS:
+        return f"{FIELD_LABELS[head]} ({tail.replace('_', ' ')})"
+    return path

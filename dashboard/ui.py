@@ -198,9 +198,15 @@ def session_guard() -> bool:
 
 
 def clear_case() -> None:
-    """Forget everything entered in this session."""
+    """Forget everything entered in this session. Call it from a widget callback.
+
+    Every intake widget is set back to 'not answered' rather than deleted: a written value is
+    sent to the browser, while a deleted one leaves the browser showing (and later sending
+    back) what it had.
+    """
     for k in [k for k in st.session_state if isinstance(k, str) and (k.startswith(IN) or k.startswith(ROWS))]:
         del st.session_state[k]
+    st.session_state.update(blank_form())
     for k in ("_assessment", "upload_problems", "upload_message", "_lost_case"):
         st.session_state.pop(k, None)
     st.query_params.pop("case", None)
@@ -278,8 +284,7 @@ def status_words(status: str) -> str:
 def _confirm_new_case() -> None:
     st.write("This clears every answer in this browser tab. Download the case file first if you need it.")
     left, right = st.columns(2)
-    if left.button("Clear everything", type="primary", icon=":material/delete:", width="stretch"):
-        clear_case()
+    if left.button("Clear everything", type="primary", icon=":material/delete:", width="stretch", on_click=clear_case):
         st.rerun()
     if right.button("Keep the case", width="stretch"):
         st.rerun()
@@ -339,11 +344,29 @@ def glance(case: Case) -> list[str]:
     return lines
 
 
+_MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$"
+
+
+def md_escape(text: str) -> str:
+    """Text that Markdown shows literally (field names from an uploaded file are untrusted)."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+
+
 def problem_list(problems: list[tuple[str, str]]) -> None:
     """Problems that stop the case being read, each named by its field and section."""
     for path, message in problems:
-        section = SECTIONS.get(section_of(path.split("[")[0]), "")
-        st.markdown(f"- **{label_of(path.split('[')[0])}** ({section}): {message}")
+        if path.startswith("("):
+            st.markdown(f"- **The file**: {md_escape(message)}")
+            continue
+        base = path.split("[")[0]
+        if base and label_of(base) != base:
+            section = SECTIONS.get(section_of(base), "")
+            st.markdown(f"- **{md_escape(label_of(base))}** ({section}): {md_escape(message)}")
+        else:
+            # A name we do not know came from the file: show it as code, which Markdown never
+            # turns into a link, emphasis or HTML.
+            fence = "``" if "`" in path else "`"
+            st.markdown(f"- {fence} {path} {fence}: {md_escape(message)}")
 
 
 def blocked_by_problems(problems: list[tuple[str, str]]) -> None:

@@ -65,10 +65,10 @@ def section_header(section: str) -> None:
 
 
 def tri(path: str, help_text: str | None = None) -> None:
+    st.session_state.setdefault(key(path), "unknown")
     st.radio(
         label_of(path),
         TRI_OPTIONS,
-        index=2,
         format_func=TRI_WORDS.get,
         horizontal=True,
         key=key(path),
@@ -200,10 +200,10 @@ with st.container(border=True):
         c1, c2, c3 = st.columns(3)
         for col, path in ((c1, "history.prior_cerclage_reason"), (c2, "history.prior_cerclage_route")):
             with col:
+                st.session_state.setdefault(key(path), "unknown")
                 st.selectbox(
                     label_of(path),
                     CHOICE_FIELDS[path],
-                    index=len(CHOICE_FIELDS[path]) - 1,
                     format_func=CHOICE_WORDS.get,
                     key=key(path),
                     persist_state=PERSIST,
@@ -275,10 +275,10 @@ with st.container(border=True):
     section_header("exclusions")
     st.caption("Any of these excludes the diagnosis and contraindicates cerclage. Confirm each one.")
     tri_grid("exclusions")
+    st.session_state.setdefault(key("exclusions.amniocentesis"), "unknown")
     st.radio(
         label_of("exclusions.amniocentesis"),
         CHOICE_FIELDS["exclusions.amniocentesis"],
-        index=3,
         format_func=CHOICE_WORDS.get,
         horizontal=True,
         key=key("exclusions.amniocentesis"),

@@ -86,12 +86,16 @@ if revealed or st.session_state.get(f"teach.{tc.id}.shown"):
     st.caption(f"Diagnosis shown under {GUIDELINE_NAMES['acog']}; the Criteria page compares all three.")
 
 
+def _load_into_intake() -> None:
+    """Button callback: the teaching case replaces the intake (values are sent to the browser)."""
+    clear_case()
+    st.session_state.update(case_to_form(case))
+
+
 @st.dialog("Open this case in the intake?")
 def _open_in_intake() -> None:
     st.write("This replaces everything currently in the intake with the teaching case.")
-    if st.button("Replace the intake", type="primary", icon=":material/edit_note:"):
-        clear_case()
-        st.session_state.update(case_to_form(case))
+    if st.button("Replace the intake", type="primary", icon=":material/edit_note:", on_click=_load_into_intake):
         st.switch_page("pages/intake.py")
 
 

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.assess import AllAssessments, assess_all
 from dashboard.case import Case, CaseError, case_from_json
+from dashboard.ui import md_escape
 from dashboard.fields import SECTIONS, label_of
 from dashboard.intake import SCANS, case_to_form, cell_key, form_to_case, key, rows_key
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES
@@ -377,7 +378,7 @@ def test_criteria_shows_the_problem_instead_of_a_verdict(at: AppTest) -> None:
 
     assert verdict_lines(at) == []
     assert "The intake has answers that cannot be used yet, so no verdict is shown." in [e.value for e in at.main.error]
-    assert f"- **{label_of(SCANS)}** ({SECTIONS['ultrasound']}): {message}" in texts(at)
+    assert f"- **{md_escape(label_of(SCANS))}** ({SECTIONS['ultrasound']}): {md_escape(message)}" in texts(at)
 
 
 def test_treatments_shows_the_problem_instead_of_statuses(at: AppTest) -> None:

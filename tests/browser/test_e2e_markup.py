@@ -75,14 +75,6 @@ def test_markup_in_a_case_file_is_shown_as_text(page, streamlit_server, request)
     shoot(page, request.node.name, "intake-refused-markup")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "App bug: dashboard/ui.py problem_list() puts field names from an uploaded file inside "
-        "st.markdown('**...**') unescaped, so a Markdown link as a field name is interpreted "
-        "(the name disappears and '****' is shown) instead of being shown as text."
-    ),
-)
 def test_markdown_in_a_case_file_field_name_is_shown_as_text(page, streamlit_server, request) -> None:
     """A field name written as a Markdown link is shown literally in the refusal, not interpreted."""
     open_app(page, streamlit_server, shot=request.node.name)

@@ -90,14 +90,6 @@ def test_new_case_clears_only_this_session(new_page, streamlit_server, request) 
     assert "Gestational age: 25+6 weeks" in sidebar_case_lines(other)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "App bug: dashboard/ui.py clear_case() deletes the intake keys from st.session_state, but "
-        "Chromium keeps showing the old values in the Intake inputs; the next change sends them "
-        "back and the old case returns (the sidebar goes from 'unknown' back to 22+2 weeks)."
-    ),
-)
 def test_new_case_leaves_no_old_answer_behind(page, streamlit_server, request) -> None:
     """After New case, the Intake inputs are empty and a new answer does not bring the old case back."""
     open_app(page, streamlit_server, shot=request.node.name)
