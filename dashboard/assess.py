@@ -20,7 +20,7 @@ from dashboard.case import Case
 from dashboard.facts import compute_facts, field_is_unknown
 from dashboard.fields import label_of, section_of
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, Citation, KnowledgeBase, Rule, default_knowledge_base
-from dashboard.logic import Truth, Used, evaluate
+from dashboard.logic import Truth, Used, compile_condition
 
 Verdict = Literal["met", "not_met", "insufficient_data"]
 Indication = Literal["history", "ultrasound", "physical_exam", "none", "insufficient_data"]
@@ -194,6 +194,7 @@ class _Static:
         numbers = kb.citation_number()
         self.cites = {r.id: [Cite(c.ref, c.locator, numbers[c.ref]) for c in r.citations] for r in kb.rules}
         self.refs = {r.id: tuple(_rule_refs(kb.conditions[r.id])) for r in kb.rules}
+        self.compiled = {r.id: compile_condition(kb.conditions[r.id]) for r in kb.rules}
         self.status_rules: dict[tuple[str, str], tuple[Rule, ...]] = {}
         self.blocking: dict[tuple[str, str], tuple[Rule, ...]] = {}
         for g in GUIDELINES:
@@ -238,7 +239,7 @@ class _Evaluator:
         hit = self._memo.get(rule_id)
         if hit is None:
             used: list[Used] = []
-            truth = evaluate(self.kb.conditions[rule_id], self.facts, self.outcome, used)
+            truth = self.static.compiled[rule_id](self.facts, self.outcome, used)
             hit = self._memo[rule_id] = (truth, used)
         return hit
 

@@ -126,3 +126,72 @@ def evaluate(
     if any(r is True for r in results):
         return True
     return False if all(r is False for r in results) else None
+
+
+# --------------------------------------------------------------------------- compiled form
+#
+# The same semantics as ``evaluate``, compiled once per knowledge base into nested closures
+# so the per-case work is a few dictionary look-ups and comparisons (the engine's hot path).
+# ``tests/test_rules.py`` checks the two agree on every rule.
+
+Compiled = Callable[[dict[str, Any], Callable[[str], Truth], list[Used]], Truth]
+
+
+def compile_condition(cond: Condition | None) -> Compiled:
+    if cond is None:
+        return lambda facts, outcome, used: True
+    if isinstance(cond, Leaf):
+        spec = FACTS[cond.fact]
+        fact, op, want = cond.fact, cond.op, cond.value
+        label, needs, inputs = spec.label, describe_need(cond), spec.inputs
+        cache: dict[Any, tuple[Truth, str]] = {}
+
+        def leaf(facts: dict[str, Any], outcome: Callable[[str], Truth], used: list[Used]) -> Truth:
+            have = facts[fact]
+            key = have if not isinstance(have, Interval) else (have.low, have.high)
+            hit = cache.get(key) if have is not UNKNOWN else None
+            if hit is None:
+                hit = (_compare(op, have, want), show_value(spec, have))
+                if have is not UNKNOWN:
+                    cache[key] = hit
+            used.append(Used(fact, label, needs, hit[1], hit[0], inputs))
+            return hit[0]
+
+        return leaf
+    if isinstance(cond, RuleRef):
+        rule_id = cond.rule
+        return lambda facts, outcome, used: outcome(rule_id)
+    if isinstance(cond, NotOf):
+        inner = compile_condition(cond.term)
+
+        def negate(facts: dict[str, Any], outcome: Callable[[str], Truth], used: list[Used]) -> Truth:
+            value = inner(facts, outcome, used)
+            return None if value is None else not value
+
+        return negate
+    terms = tuple(compile_condition(t) for t in cond.terms)
+    if isinstance(cond, AllOf):
+
+        def all_of(facts: dict[str, Any], outcome: Callable[[str], Truth], used: list[Used]) -> Truth:
+            saw_unknown = saw_false = False
+            for term in terms:
+                value = term(facts, outcome, used)
+                if value is False:
+                    saw_false = True
+                elif value is None:
+                    saw_unknown = True
+            return False if saw_false else (None if saw_unknown else True)
+
+        return all_of
+
+    def any_of(facts: dict[str, Any], outcome: Callable[[str], Truth], used: list[Used]) -> Truth:
+        saw_unknown = saw_true = False
+        for term in terms:
+            value = term(facts, outcome, used)
+            if value is True:
+                saw_true = True
+            elif value is None:
+                saw_unknown = True
+        return True if saw_true else (None if saw_unknown else False)
+
+    return any_of

@@ -9,6 +9,7 @@ RCOG, 1 cm of dilation and the edges of the second trimester.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -297,3 +298,30 @@ def test_examination_indicated_cerclage_window_is_14_plus_0_to_27_plus_6(
 def test_cerclage_is_too_late_from_28_plus_0(kb: KnowledgeBase, today: str, too_late: bool) -> None:
     """Cerclage options become not applicable from 28+0 weeks, not at 27+6."""
     assert outcome(kb, "TX-CERCLAGE-TOO-LATE", gestational_age=ga(today)) is too_late
+
+
+def test_compiled_conditions_agree_with_the_interpreter(kb: KnowledgeBase) -> None:
+    """The engine's compiled conditions give the same outcome and trace as the reference interpreter on every scenario."""
+    import glob
+
+    from dashboard.assess import _static
+    from dashboard.case import case_from_json
+    from dashboard.facts import compute_facts
+    from dashboard.logic import evaluate
+
+    compiled = _static(kb).compiled
+    for path in sorted(glob.glob(str(Path(__file__).parent / "scenarios" / "*.json"))):
+        facts = compute_facts(case_from_json(Path(path).read_bytes()))
+        memo: dict[str, object] = {}
+
+        def outcome(rule_id: str) -> object:
+            if rule_id not in memo:
+                memo[rule_id] = evaluate(kb.conditions[rule_id], facts, outcome, [])
+            return memo[rule_id]
+
+        for rule in kb.rules:
+            used_a: list = []
+            used_b: list = []
+            a = evaluate(kb.conditions[rule.id], facts, outcome, used_a)
+            b = compiled[rule.id](facts, outcome, used_b)
+            assert (a, used_a) == (b, used_b), f"{path}: {rule.id}"
