@@ -87,7 +87,7 @@ class Pool:
 
     def grow(self, n: int) -> list[LightClient]:
         if n > len(self.clients):
-            ids = self.client_ids[len(self.clients):n] if self.client_ids else None
+            ids = self.client_ids[len(self.clients) : n] if self.client_ids else None
             self.clients += _open_sessions(self.base_url, self.target, n - len(self.clients), ids)
         return self.clients[:n]
 
@@ -152,8 +152,9 @@ def paced(pool: Pool, sessions: int, duration_s: float, interval_s: float = 2.0)
     return _drive(pool.grow(sessions), pool.target, duration_s, interval_s)
 
 
-def saturate(base_url: str, target: PageTarget, sessions: int, duration_s: float,
-             client_ids: list[str] | None = None) -> LoadResult:
+def saturate(
+    base_url: str, target: PageTarget, sessions: int, duration_s: float, client_ids: list[str] | None = None
+) -> LoadResult:
     """N new sessions committing changes back to back."""
     with Pool(base_url, target, client_ids) as pool:
         return _drive(pool.grow(sessions), target, duration_s, None)
@@ -190,8 +191,12 @@ def idle_session_memory(base_url: str, pid: int, target: PageTarget, sessions: i
     finally:
         for c in clients:
             c.close()
-    return {"rss_before_mib": before, "rss_after_mib": after, "sessions": sessions,
-            "per_session_mib": (after - before) / sessions}
+    return {
+        "rss_before_mib": before,
+        "rss_after_mib": after,
+        "sessions": sessions,
+        "per_session_mib": (after - before) / sessions,
+    }
 
 
 def soak(base_url: str, pid: int, target: PageTarget, interactions: int, every: int = 50) -> dict:
@@ -211,8 +216,15 @@ def soak(base_url: str, pid: int, target: PageTarget, interactions: int, every: 
         elapsed = time.perf_counter() - t0
         end = _rss_mib(pid)
     half = min(curve, key=lambda p: abs(p[0] - interactions // 2))[1]
-    return {"interactions": interactions, "rss_start_mib": start, "rss_end_mib": end, "growth_mib": end - start,
-            "growth_second_half_mib": end - half, "curve": curve, "elapsed_s": elapsed}
+    return {
+        "interactions": interactions,
+        "rss_start_mib": start,
+        "rss_end_mib": end,
+        "growth_mib": end - start,
+        "growth_second_half_mib": end - half,
+        "curve": curve,
+        "elapsed_s": elapsed,
+    }
 
 
 # --------------------------------------------------------------------------- nginx
@@ -277,7 +289,8 @@ class Nginx:
         self.log = open(self.dir / "stdout.log", "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [binary, "-p", str(self.dir), "-c", str(self.dir / "nginx.conf"), "-e", str(self.dir / "error.log")],
-            stdout=self.log, stderr=subprocess.STDOUT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
@@ -291,7 +304,9 @@ class Nginx:
                         return
             except OSError:
                 time.sleep(0.1)
-        error = (self.dir / "error.log").read_text(errors="replace")[-2000:] if (self.dir / "error.log").exists() else ""
+        error = (
+            (self.dir / "error.log").read_text(errors="replace")[-2000:] if (self.dir / "error.log").exists() else ""
+        )
         self.stop()
         raise RuntimeError(f"nginx did not come up on {self.url}: {error}")
 
@@ -307,7 +322,9 @@ class Nginx:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def balanced_client_ids(proxy_url: str, per_upstream: int, upstreams: int, max_probe: int = 200) -> tuple[list[str], dict]:
+def balanced_client_ids(
+    proxy_url: str, per_upstream: int, upstreams: int, max_probe: int = 200
+) -> tuple[list[str], dict]:
     """Client ids that the proxy's consistent hash sends evenly to the upstreams.
 
     Eight clients hashed at random can land 6/2; a large population of users would not. The

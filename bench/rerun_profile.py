@@ -1,6 +1,6 @@
 """Where a rerun's server time goes: cProfile of real script runs in a real Streamlit server.
 
-The server is started by ``start_streamlit`` with ``bench/profile_hook`` first on PYTHONPATH and
+The server is started by ``start_streamlit`` with ``bench/server_hook`` first on PYTHONPATH and
 BENCH_PROFILE_OUT set, so its ``sitecustomize`` wraps every script run in one profiler (script
 thread only). A light client loads the page, the profile is reset, then it commits changes at a
 person's pace; the stats are read back and grouped. cProfile slows Python code several-fold, so
@@ -16,10 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.browser.helpers import REPO_ROOT, start_streamlit
 from wsclient import LightClient, learn_target
 
-HOOK_DIR = Path(__file__).resolve().parent / "profile_hook"
+from tests.browser.helpers import REPO_ROOT, start_streamlit
+
+HOOK_DIR = Path(__file__).resolve().parent / "server_hook"
+
 
 CATEGORIES = (
     # (name, test on the profiled function's file and name), first match wins
@@ -27,20 +29,30 @@ CATEGORIES = (
     ("app code (pages/, dashboard/, streamlit_app.py)", lambda f, n: f.startswith(str(REPO_ROOT))),
     ("Streamlit elements and widgets", lambda f, n: "/streamlit/elements/" in f or "/streamlit/delta_generator" in f),
     ("Streamlit session and widget state", lambda f, n: "/streamlit/runtime/state/" in f),
-    ("sending messages to the event loop", lambda f, n: "'send' of '_socket.socket'" in n or "/asyncio/" in f
-     or "forward_msg" in f or "signal_util" in f or "app_session" in f),
+    (
+        "sending messages to the event loop",
+        lambda f, n: (
+            "'send' of '_socket.socket'" in n
+            or "/asyncio/" in f
+            or "forward_msg" in f
+            or "signal_util" in f
+            or "app_session" in f
+        ),
+    ),
     ("protobuf", lambda f, n: "protobuf" in f or "google" in f or "Message" in n),
     ("pandas and Styler", lambda f, n: "/pandas/" in f or "/jinja2/" in f),
     ("other Streamlit", lambda f, n: "/streamlit/" in f),
 )
 
 
-def start_profiled(script: Path, out: Path):
-    saved = {k: os.environ.get(k) for k in ("PYTHONPATH", "BENCH_PROFILE_OUT")}
+def start_hooked(script: Path, env: dict[str, str], extra_args: tuple[str, ...] = ()):
+    """``start_streamlit`` with bench/server_hook on PYTHONPATH and the hook's variables set."""
+    names = ("PYTHONPATH", *env)
+    saved = {k: os.environ.get(k) for k in names}
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(HOOK_DIR), saved["PYTHONPATH"]) if p)
-    os.environ["BENCH_PROFILE_OUT"] = str(out)
+    os.environ.update(env)
     try:
-        return start_streamlit(script)
+        return start_streamlit(script, extra_args=extra_args)
     finally:
         for k, v in saved.items():
             if v is None:
@@ -86,7 +98,7 @@ def profile_pages(script: Path, pages: dict[str, tuple[str, str, str, list]], pa
     """Profile changes on each page; ``pages`` maps a name to (url path, element, label, values)."""
     tmp = Path(tempfile.mkdtemp(prefix="bench-profile-"))
     out = tmp / "runs.prof"
-    server = start_profiled(script, out)
+    server = start_hooked(script, {"BENCH_PROFILE_OUT": str(out)})
     results = {}
     try:
         for name, (url_pathname, element, label, values) in pages.items():
