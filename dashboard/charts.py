@@ -90,6 +90,18 @@ def forest_plot(kb: KnowledgeBase) -> tuple[alt.LayerChart, str]:
     return hit
 
 
+_FOREST_SPEC: dict[int, dict] = {}
+
+
+def forest_spec(kb: KnowledgeBase) -> tuple[dict, str]:
+    """The forest plot as a finished Vega-Lite spec, validated and serialised once per process."""
+    hit = _FOREST_SPEC.get(id(kb))
+    if hit is None:
+        chart, summary = forest_plot(kb)
+        hit = _FOREST_SPEC[id(kb)] = (chart.to_dict(), summary)
+    return hit[0], hit[1]
+
+
 def timeline_frame(result: AllAssessments, kb: KnowledgeBase) -> pd.DataFrame:
     rows = []
     for g in GUIDELINES:

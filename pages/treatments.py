@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.assess import Cite
-from dashboard.charts import cervical_length_chart, forest_plot, timeline
+from dashboard.charts import cervical_length_chart, forest_spec, timeline
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES
 from dashboard.ui import (
     require_frame,
@@ -84,8 +84,8 @@ sources(
 
 # ------------------------------------------------------------------ charts
 st.subheader("Effect sizes")
-chart, summary = forest_plot(kb)
-st.altair_chart(chart, width="stretch")
+spec, summary = forest_spec(kb)
+st.vega_lite_chart(spec, width="stretch")
 st.caption(summary)
 
 st.subheader("Timing")
