@@ -61,20 +61,23 @@ def _files_changed_since(root: Path, since: float, skip: tuple[str, ...]) -> lis
     return out
 
 
+def _enter(page, label: str, value: str) -> None:
+    """Type a number and commit it, then let the rerun finish so no stale copy of a widget lingers."""
+    field = page.get_by_label(label, exact=True)
+    expect(field).to_have_count(1)
+    field.fill(value)
+    field.press("Enter")
+    wait_for_app(page)
+
+
 def _fill_scan(page) -> None:
-    page.get_by_label("Current gestational age: weeks").fill("19")
-    page.get_by_label("Current gestational age: weeks").press("Enter")
-    page.get_by_label("Current gestational age: days").fill("4")
-    page.get_by_label("Current gestational age: days").press("Enter")
+    _enter(page, "Current gestational age: weeks", "19")
+    _enter(page, "Current gestational age: days", "4")
     page.get_by_role("button", name="Add a scan").click()
-    weeks = page.get_by_label("Scan 1: gestational age, weeks")
-    expect(weeks).to_be_visible()
-    weeks.fill("19")
-    weeks.press("Enter")
-    page.get_by_label("Scan 1: gestational age, days").fill("2")
-    page.get_by_label("Scan 1: gestational age, days").press("Enter")
-    page.get_by_label("Scan 1: cervical length (mm)").fill(MARKER_MM)
-    page.get_by_label("Scan 1: cervical length (mm)").press("Enter")
+    wait_for_app(page)
+    _enter(page, "Scan 1: gestational age, weeks", "19")
+    _enter(page, "Scan 1: gestational age, days", "2")
+    _enter(page, "Scan 1: cervical length (mm)", MARKER_MM)
     expect(page.get_by_text(f"Latest cervical length: {MARKER_MM} mm")).to_be_visible()
 
 
