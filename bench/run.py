@@ -168,6 +168,17 @@ def chromium_version() -> str:
         return "not found"
 
 
+def configured_post_script_gc() -> bool:
+    """The app's ``runner.postScriptGC`` (Streamlit's default is true), read from .streamlit/config.toml."""
+    import tomllib
+
+    try:
+        config = tomllib.loads((REPO_ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return True
+    return bool(config.get("runner", {}).get("postScriptGC", True))
+
+
 def speed_probe_ms() -> float:
     """A fixed pure-Python loop, best of 5, in ms: how fast this (shared, virtual) machine runs Python now.
 
@@ -489,9 +500,18 @@ def run_load(plan: Plan, figs: Figures, raw: dict) -> None:
                 }
     # Saturation on fresh servers, one at a time, so neither carries the other's sessions.
     specs = [("app", APP_SCRIPT, (), {}, "intake", INTAKE_WEEKS), ("floor", FLOOR_SCRIPT, (), {}, "", "Value")]
+    gc_on = configured_post_script_gc()
+    raw["configured_runner_postScriptGC"] = gc_on
     if plan.gc_diagnostic:
         specs += [
-            ("app_postScriptGC_false", APP_SCRIPT, ("--runner.postScriptGC", "false"), {}, "intake", INTAKE_WEEKS),
+            (
+                "app_postScriptGC_flipped",
+                APP_SCRIPT,
+                ("--runner.postScriptGC", str(not gc_on).lower()),
+                {},
+                "intake",
+                INTAKE_WEEKS,
+            ),
             ("app_gc_freeze", APP_SCRIPT, (), {"BENCH_GC_FREEZE_AFTER_RUNS": "3"}, "intake", INTAKE_WEEKS),
         ]
     for name, script, extra, env, page, label in specs:
@@ -548,15 +568,16 @@ def run_load(plan: Plan, figs: Figures, raw: dict) -> None:
         section="load",
         note=f"p50 under saturation: app {sat_raw['app']['p50_ms']:.0f} ms, floor {sat_raw['floor']['p50_ms']:.0f} ms",
     )
-    if "app_postScriptGC_false" in sat_raw:
-        d = sat_raw["app_postScriptGC_false"]
+    if "app_postScriptGC_flipped" in sat_raw:
+        d = sat_raw["app_postScriptGC_flipped"]
         figs.add(
-            "load.saturation_gc_off",
-            "  diagnostic: same, app with runner.postScriptGC=false",
+            "load.saturation_postscriptgc_flipped",
+            f"  diagnostic: same, app with runner.postScriptGC={str(not gc_on).lower()} (config: {str(gc_on).lower()})",
             d["throughput"],
             "changes/s",
             d["completed"],
-            sat + "; a separate server started with --runner.postScriptGC false",
+            sat + f"; a separate server started with --runner.postScriptGC {str(not gc_on).lower()}, the opposite "
+            "of .streamlit/config.toml, to show what Streamlit's full gc.collect after every run costs",
             floor=sat_raw["floor"]["throughput"],
             section="load",
         )
