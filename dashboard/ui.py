@@ -99,10 +99,19 @@ def form_values() -> dict[str, Any]:
 
 def current_case() -> CaseState:
     """The case the intake form describes now, or the problems that stop it being read."""
+    values = form_values()
+    # The frame, the sidebar and the page all ask for the case in one rerun: build it once
+    # per distinct set of answers.
+    fingerprint = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in values.items()))
+    memo = st.session_state.get("_case_memo")
+    if memo is not None and memo[0] == fingerprint:
+        return memo[1]
     try:
-        return CaseState(form_to_case(form_values()), [])
+        state = CaseState(form_to_case(values), [])
     except CaseError as exc:
-        return CaseState(None, exc.problems)
+        state = CaseState(None, exc.problems)
+    st.session_state["_case_memo"] = (fingerprint, state)
+    return state
 
 
 def current_assessment(case: Case) -> AllAssessments:
