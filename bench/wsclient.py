@@ -65,6 +65,9 @@ class PageTarget:
     page_script_hash: str
     widget_id: str
     value_kind: str  # "double_value" (number_input) or "string_value" (radio)
+    # The st.fragment the widget is drawn in, if any. Like the browser, a change to such a
+    # widget asks for a rerun of that fragment only.
+    fragment_id: str = ""
 
 
 class LightClient:
@@ -94,13 +97,16 @@ class LightClient:
     def set_widget(self, target: PageTarget, value: WidgetValue) -> None:
         self.widgets[target.widget_id] = (target.value_kind, value)
 
-    def run(self, page_script_hash: str = "", page_name: str = "", keep: bool = False) -> RunResult:
+    def run(
+        self, page_script_hash: str = "", page_name: str = "", keep: bool = False, fragment_id: str = ""
+    ) -> RunResult:
         """Ask for a rerun with the widget values set so far; return when the script has finished."""
         msg = BackMsg()
         state = msg.rerun_script
         state.query_string = ""
         state.page_script_hash = page_script_hash
         state.page_name = page_name
+        state.fragment_id = fragment_id
         for widget_id, (kind, value) in self.widgets.items():
             w = state.widget_states.widgets.add()
             w.id = widget_id
@@ -129,13 +135,14 @@ class LightClient:
     def change(self, target: PageTarget, value: WidgetValue) -> float:
         """Commit one new widget value on the target's page; return the seconds to script_finished."""
         self.set_widget(target, value)
-        return self.run(target.page_script_hash).latency_s
+        return self.run(target.page_script_hash, fragment_id=target.fragment_id).latency_s
 
 
 def _elements(messages: list[ForwardMsg]):
+    """Each new element with the id of the fragment it was drawn in ("" outside fragments)."""
     for m in messages:
         if m.WhichOneof("type") == "delta" and m.delta.WhichOneof("type") == "new_element":
-            yield m.delta.new_element
+            yield m.delta.new_element, m.delta.fragment_id
 
 
 def learn_target(base_url: str, url_pathname: str, element: str, label: str) -> PageTarget:
@@ -154,10 +161,10 @@ def learn_target(base_url: str, url_pathname: str, element: str, label: str) -> 
                         page_hash = page.page_script_hash
         if url_pathname and not page_hash:
             raise RuntimeError(f"{base_url}: no page with url path {url_pathname!r} in the navigation")
-        for el in _elements(result.messages):
+        for el, fragment_id in _elements(result.messages):
             if el.WhichOneof("type") == element and getattr(el, element).label == label:
                 kind = {"number_input": "double_value", "radio": "string_value"}[element]
-                return PageTarget(page_hash, getattr(el, element).id, kind)
+                return PageTarget(page_hash, getattr(el, element).id, kind, fragment_id)
     raise RuntimeError(f"{base_url}: no {element} labelled {label!r} on page {url_pathname!r}")
 
 
