@@ -30,6 +30,7 @@ from dashboard.intake import (
     rows_key,
 )
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, KnowledgeBase, default_knowledge_base
+from dashboard.views import marks, sources_block
 
 PERSIST = "session"  # widget values survive page switches in a real browser (Streamlit 1.67)
 
@@ -245,34 +246,25 @@ def load_case_file() -> None:
 
 def cite_marks(cites: Iterable[Cite]) -> str:
     """Inline numbered citations, e.g. "[3, 12]"; the numbers match the References page."""
-    numbers = sorted({c.number for c in cites})
-    return f"[{', '.join(str(n) for n in numbers)}]" if numbers else ""
+    return marks(cites)
 
 
 def sources(cites: Iterable[Cite], label: str = "Sources", key: str | None = None) -> None:
-    """The cited references with their locators and links, and a link to the References page."""
-    kb = knowledge_base()
-    seen: dict[int, list[str]] = {}
-    for c in cites:
-        seen.setdefault(c.number, [])
-        if c.locator not in seen[c.number]:
-            seen[c.number].append(c.locator)
-    if not seen:
+    """The cited references with their locators and links, and a link to the References page.
+
+    Three elements whatever the number of references (Streamlit's cost is per element); the
+    text is built once per set of citations for the process's knowledge base.
+    """
+    block = sources_block(knowledge_base(), cites, label)
+    if block is None:
         return
-    numbers = kb.citation_number()
-    by_number = {numbers[r]: kb.references[r] for r in kb.references}
-    with st.expander(f"{label} {cite_marks(Cite('', '', n) for n in seen)}"):
-        for n in sorted(seen):
-            ref = by_number[n]
-            links = " · ".join(f"[{name}]({url})" for name, url in ref.links)
-            where = "; ".join(seen[n])
-            st.markdown(f"**[{n}]** {ref.authors} ({ref.year_text}). *{ref.title}*. {ref.source}. {links}  \n"
-                        f"Where: {where}")
+    with st.expander(block.title):
+        st.markdown(block.text)
         st.page_link(
             "pages/references.py",
             label="Open these in References",
             icon=":material/menu_book:",
-            query_params={"refs": ",".join(str(n) for n in sorted(seen))},
+            query_params={"refs": block.numbers},
         )
 
 

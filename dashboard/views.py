@@ -5,10 +5,16 @@ Every cell that states something clinical carries its numbered citations.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
 
-from dashboard.assess import AllAssessments, Assessment, Cite, Window
+from dashboard.assess import AllAssessments, Assessment, Cite, MissingInput, Window
+from dashboard.fields import SECTIONS
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, KnowledgeBase
+
+T = TypeVar("T")
 
 WORDS = {
     "met": "✔ Met",
@@ -41,9 +47,128 @@ def values_text(values: list[Any]) -> str:
     return "; ".join(f"{v.label}: {v.value} (needs {v.needs})" for v in values)
 
 
-def marks(cites: list[Cite]) -> str:
+def marks(cites: Iterable[Cite]) -> str:
+    """Inline numbered citations, e.g. "[3, 12]"; the numbers match the References page."""
     numbers = sorted({c.number for c in cites})
     return f"[{', '.join(str(n) for n in numbers)}]" if numbers else ""
+
+
+# --------------------------------------------------------------------------- Markdown
+
+_MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$"
+
+
+def md_text(text: str) -> str:
+    """Text that Markdown shows literally, on one line (a table cell or a list item)."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in " ".join(text.split()))
+
+
+def markdown_table(rows: Sequence[Mapping[str, str]], strong: Collection[str] = ()) -> str:
+    """One Markdown (GFM) table: a real table with a header row, every cell shown literally.
+
+    A cell whose whole text is in ``strong`` is set in bold, so a marker such as "Differs"
+    is carried by words and weight, never by colour alone.
+    """
+    if not rows:
+        return ""
+    columns = list(rows[0])
+
+    def cell(text: str) -> str:
+        return f"**{md_text(text)}**" if text in strong else md_text(text)
+
+    lines = [
+        "| " + " | ".join(md_text(c) for c in columns) + " |",
+        "|" + " --- |" * len(columns),
+        *("| " + " | ".join(cell(row[c]) for c in columns) + " |" for row in rows),
+    ]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- built once per knowledge base
+
+
+def once_per_knowledge_base(build: Callable[..., T]) -> Callable[..., T]:
+    """Memoise ``build(kb, *args)`` for the knowledge base in use.
+
+    The knowledge base is immutable and loaded once per process, so what is built from it
+    (and hashable arguments) never changes; a different knowledge base object starts afresh.
+    Nothing from a case is kept here: only knowledge-base text.
+    """
+    memo: dict[tuple[Any, ...], T] = {}
+    owner: list[KnowledgeBase] = []
+
+    @wraps(build)
+    def cached(kb: KnowledgeBase, *args: Any) -> T:
+        if not owner or owner[0] is not kb or len(memo) > 4096:
+            memo.clear()
+            owner[:] = [kb]
+        try:
+            return memo[args]
+        except KeyError:
+            value = memo[args] = build(kb, *args)
+            return value
+
+    return cached
+
+
+@dataclass(frozen=True)
+class SourcesBlock:
+    """What a "Sources" expander shows: its title, one Markdown text, and the reference numbers."""
+
+    title: str
+    text: str
+    numbers: str  # "3,12": the References page's ``refs`` query parameter
+
+
+def sources_block(kb: KnowledgeBase, cites: Iterable[Cite], label: str = "Sources") -> SourcesBlock | None:
+    """The cited references, each with every locator cited, in number order; None if nothing is cited."""
+    seen: dict[int, list[str]] = {}
+    for c in cites:
+        locators = seen.setdefault(c.number, [])
+        if c.locator not in locators:
+            locators.append(c.locator)
+    if not seen:
+        return None
+    return _sources_block(kb, tuple((n, tuple(seen[n])) for n in sorted(seen)), label)
+
+
+@once_per_knowledge_base
+def _sources_block(kb: KnowledgeBase, cited: tuple[tuple[int, tuple[str, ...]], ...], label: str) -> SourcesBlock:
+    by_number = _references_by_number(kb)
+    paragraphs = []
+    for n, locators in cited:
+        ref = by_number[n]
+        links = " · ".join(f"[{name}]({url})" for name, url in ref.links)
+        paragraphs.append(
+            f"**[{n}]** {ref.authors} ({ref.year_text}). *{ref.title}*. {ref.source}. {links}  \n"
+            f"Where: {'; '.join(locators)}"
+        )
+    numbers = [n for n, _ in cited]
+    return SourcesBlock(
+        title=f"{label} [{', '.join(str(n) for n in numbers)}]",
+        text="\n\n".join(paragraphs),
+        numbers=",".join(str(n) for n in numbers),
+    )
+
+
+@once_per_knowledge_base
+def _references_by_number(kb: KnowledgeBase) -> dict[int, Any]:
+    numbers = kb.citation_number()
+    return {numbers[r]: kb.references[r] for r in kb.references}
+
+
+@once_per_knowledge_base
+def general_disagreements(kb: KnowledgeBase) -> tuple[tuple[str, str], ...]:
+    """Each known disagreement in the guidance as (topic, one Markdown text of every position)."""
+    numbers = kb.citation_number()
+
+    def cited(position: Any) -> str:
+        return marks(Cite(c.ref, c.locator, numbers[c.ref]) for c in position.citations)
+
+    return tuple(
+        (dis.topic, "\n\n".join(f"**{body}.** {pos.text} {cited(pos)}" for body, pos in dis.positions.items()))
+        for dis in kb.disagreements
+    )
 
 
 def criteria_rows(a: Assessment) -> list[dict[str, str]]:
@@ -133,6 +258,171 @@ def comparison_rows(result: AllAssessments) -> list[dict[str, str]]:
             [f"{words(a.treatments[i].status)} {marks(a.treatments[i].citations)}" for a in gs],
         )
     return rows
+
+
+# --------------------------------------------------------------------------- the Criteria page
+
+DIFFERS = "Differs"  # the comparison's marker for a row where the guidelines part ways
+
+
+def comparison_table(rows: Sequence[Mapping[str, str]]) -> str:
+    """The side-by-side table, with "Differs" in bold in the rows where the guidelines differ."""
+    return markdown_table(
+        [{**row, "Guidelines differ": DIFFERS if row["Guidelines differ"] == "Yes" else "Same"} for row in rows],
+        strong={DIFFERS},
+    )
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A badged finding: its status, the badge's words and the sentence beside it."""
+
+    status: str
+    badge: str
+    text: str
+
+
+@dataclass(frozen=True)
+class GuidelineText:
+    """What the Criteria page says under one guideline, as Markdown, with the citations of each part."""
+
+    definition: str
+    criteria_table: str
+    criteria_cites: tuple[Cite, ...]
+    exclusions: tuple[Finding, ...]  # those not recorded absent
+    all_excluded: str | None  # said instead when every exclusion is recorded absent
+    exclusion_cites: tuple[Cite, ...]
+    risk_findings: tuple[Finding, ...]
+    risk_cites: tuple[Cite, ...]
+    indications: str
+    contraindications_present: tuple[str, str] | None  # (alert, the list with sources)
+    not_excluded: str | None
+    cleared: str | None
+    windows: str
+    cerclage_cites: tuple[Cite, ...]
+
+
+@dataclass(frozen=True)
+class MissingSection:
+    section: str
+    title: str
+    text: str  # the section's name, then one list item per unknown answer with what it affects
+
+
+@dataclass(frozen=True)
+class ComparisonText:
+    caption: str
+    table: str
+    cites: tuple[Cite, ...]
+    part_ways: str | None  # the topics where the guidelines disagree for this case
+
+
+class CriteriaText:
+    """The Criteria page's text for one assessment, each part built on first use and then kept.
+
+    Kept in the session beside the assessment it describes, so a rerun (a new guideline in
+    the sidebar, say) only draws. ``say`` gives a status its words with its icon.
+    """
+
+    def __init__(self, result: AllAssessments, say: Callable[[str], str]) -> None:
+        self.result = result
+        self._say = say
+        self._by_guideline: dict[str, GuidelineText] = {}
+        self._comparison: ComparisonText | None = None
+        self._missing: tuple[MissingSection, ...] | None = None
+
+    def guideline(self, guideline: str) -> GuidelineText:
+        text = self._by_guideline.get(guideline)
+        if text is None:
+            text = self._by_guideline[guideline] = self._guideline(self.result.guidelines[guideline])
+        return text
+
+    def _guideline(self, a: Assessment) -> GuidelineText:
+        d, cer, say = a.diagnosis, a.cerclage, self._say
+        present = [c for c in cer.contraindications if c.status == "present"]
+        unknown = [c for c in cer.contraindications if c.status == "unknown"]
+        shown = [e for e in a.exclusions if e.status != "absent"]
+        return GuidelineText(
+            definition="  \n".join(f"{t.statement} {marks(t.citations)}" for t in d.definition),
+            criteria_table=markdown_table(criteria_rows(a)),
+            criteria_cites=tuple(c for t in d.criteria + d.definition for c in t.citations),
+            exclusions=tuple(
+                Finding(e.status, f"{e.trace.title}: {e.status}", f"{e.effect} {marks(e.trace.citations)}")
+                for e in shown
+            ),
+            all_excluded=None if shown else (
+                ":material/check: Every exclusion is recorded as absent: "
+                + "; ".join(e.trace.title.lower() for e in a.exclusions)
+                + "."
+            ),
+            exclusion_cites=tuple(c for e in a.exclusions for c in e.trace.citations),
+            risk_findings=tuple(
+                Finding(f.status, f"{f.trace.title}: {f.status}", f"{f.trace.statement} {marks(f.trace.citations)}")
+                for f in (a.short_cervix, a.risk_factors)
+            ),
+            risk_cites=tuple(c for f in (a.short_cervix, a.risk_factors) for c in f.trace.citations),
+            indications="\n".join(
+                f"- **{t.title}**: {say(t.status)}. {t.statement} {marks(t.citations)}"
+                + (f" *Evidence: {t.grade}.*" if t.grade else "")
+                for t in cer.indications
+            ),
+            contraindications_present=(
+                "**Contraindications present:** " + "; ".join(f"{c.title} ({c.severity})" for c in present),
+                "\n".join(f"- **{c.title}**: {c.statement} {marks(c.citations)}" for c in present),
+            ) if present else None,
+            not_excluded="**Not yet excluded:** " + "; ".join(c.title for c in unknown) if unknown else None,
+            cleared="Known to be absent: " + "; ".join(cer.cleared) if cer.cleared else None,
+            windows="**Timing windows** for this gestational age\n\n" + markdown_table(window_rows(cer.windows)),
+            cerclage_cites=tuple(
+                [c for t in cer.indications + cer.contraindications for c in t.citations]
+                + [c for w in cer.windows for c in w.citations]
+            ),
+        )
+
+    @property
+    def missing(self) -> tuple[MissingSection, ...]:
+        """The unknown answers that would change a verdict, grouped by intake section."""
+        if self._missing is None:
+            by_section: dict[str, list[MissingInput]] = {}
+            for m in self.result.missing:
+                by_section.setdefault(m.section, []).append(m)
+            self._missing = tuple(
+                MissingSection(
+                    section,
+                    SECTIONS[section],
+                    f"**{SECTIONS[section]}**\n\n"
+                    + "\n".join(f"- **{md_text(m.label)}**: affects {md_text('; '.join(m.affects))}" for m in items),
+                )
+                for section, items in by_section.items()
+            )
+        return self._missing
+
+    @property
+    def comparison(self) -> ComparisonText:
+        if self._comparison is None:
+            result, say = self.result, self._say
+            rows = comparison_rows(result)
+            differ = sum(row["Guidelines differ"] == "Yes" for row in rows)
+            part_ways = "\n".join(
+                f"- **{dis.topic}**: "
+                + "; ".join(
+                    f"{GUIDELINE_NAMES[g]}: {say(dis.answers[g])} {marks(dis.citations[g])}" for g in GUIDELINES
+                )
+                for dis in result.disagreements
+            )
+            self._comparison = ComparisonText(
+                caption=(
+                    f"{differ} of {len(rows)} rows differ between the guidelines; they are marked "
+                    f"**{DIFFERS}** in the last column. Numbers in brackets are sources."
+                ),
+                table=comparison_table(rows),
+                cites=tuple(
+                    [c for ga in result.guidelines.values() for t in ga.treatments for c in t.citations]
+                    + [c for ga in result.guidelines.values() for t in ga.cerclage.indications for c in t.citations]
+                ),
+                part_ways=f"**Where they part ways for this case**\n\n{part_ways}" if part_ways else None,
+            )
+        return self._comparison
 
 
 def treatment_cards(kb: KnowledgeBase, result: AllAssessments, guideline: str) -> list[dict[str, Any]]:

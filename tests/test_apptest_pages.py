@@ -9,6 +9,7 @@ same case, never from numbers written into the tests.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,14 +17,14 @@ import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from dashboard.assess import AllAssessments, assess_all
+from dashboard.assess import AllAssessments, Cite, assess_all
 from dashboard.case import Case, CaseError, case_from_json
 from dashboard.ui import md_escape
 from dashboard.fields import SECTIONS, label_of
 from dashboard.intake import SCANS, case_to_form, cell_key, form_to_case, key, rows_key
-from dashboard.kb import GUIDELINE_NAMES, GUIDELINES
+from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, default_knowledge_base
 from dashboard.ui import STATUS_LOOK
-from dashboard.views import words
+from dashboard.views import marks, words
 
 ROOT = Path(__file__).parents[1]
 APP = ROOT / "streamlit_app.py"
@@ -119,6 +120,24 @@ def badges(at: AppTest) -> list[str]:
     return out
 
 
+def markdown_tables(at: AppTest) -> list[list[dict[str, str]]]:
+    """Each Markdown table of the main area as rows of header -> cell, as written (still escaped)."""
+    tables = []
+    for m in at.main.markdown:
+        lines = [line for line in m.value.splitlines() if line.startswith("|")]
+        if len(lines) < 2 or not set(lines[1]) <= set("|- "):
+            continue
+        cells = ([cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:-1]] for line in [lines[0], *lines[2:]])
+        header, *body = cells
+        tables.append([dict(zip(map(plain, header), row, strict=True)) for row in body])
+    return tables
+
+
+def plain(markdown: str) -> str:
+    """What a reader sees of an escaped Markdown cell: escapes and bold markers removed."""
+    return re.sub(r"\\(.)", r"\1", markdown.removeprefix("**").removesuffix("**"))
+
+
 def choose_guideline(at: AppTest, guideline: str) -> None:
     at.sidebar.radio(key="guideline").set_value(guideline).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -195,12 +214,78 @@ def test_criteria_compares_the_three_guidelines(at: AppTest) -> None:
 
     open_page(at, "criteria")
 
-    table = at.main.table[-1].value.set_index("Topic")
+    table = {plain(row["Topic"]): row for row in markdown_tables(at)[-1]}
     for g in GUIDELINES:
-        column = table[GUIDELINE_NAMES[g]]
-        assert column["Diagnosis"].startswith(words(result.guidelines[g].diagnosis.status))
-        assert column["Cerclage indication"].startswith(words(result.guidelines[g].cerclage.indication))
-    assert table.loc["Cerclage indication", "Guidelines differ"] == "Yes"
+        assert plain(table["Diagnosis"][GUIDELINE_NAMES[g]]).startswith(words(result.guidelines[g].diagnosis.status))
+        assert plain(table["Cerclage indication"][GUIDELINE_NAMES[g]]).startswith(
+            words(result.guidelines[g].cerclage.indication)
+        )
+    # The marker is words in bold, not shading alone.
+    assert table["Cerclage indication"]["Guidelines differ"] == "**Differs**"
+    for topic, row in table.items():
+        if len({row[GUIDELINE_NAMES[g]] for g in GUIDELINES}) == 1:
+            assert row["Guidelines differ"] == "Same", topic
+
+
+def test_criteria_table_lists_every_criterion_and_exclusion(at: AppTest) -> None:
+    """The criteria table has a row per criterion and per exclusion, with its status words and sources."""
+    a = load(at, scenario(ACUTE)).guidelines["acog"]
+
+    open_page(at, "criteria")
+
+    rows = markdown_tables(at)[0]
+    expected = [(t.title, t.status, t.citations) for t in a.diagnosis.criteria] + [
+        (f"No {e.trace.title.lower()}", {"absent": "met", "present": "not_met"}.get(e.status, "insufficient_data"),
+         e.trace.citations)
+        for e in a.exclusions
+    ]
+    assert [plain(row["Criterion"]) for row in rows] == [title for title, _, _ in expected]
+    for row, (title, status, citations) in zip(rows, expected, strict=True):
+        assert plain(row["Status"]) == words(status), title
+        assert plain(row["Sources"]) == marks(citations), title
+
+
+def test_criteria_sources_name_every_reference_cited(at: AppTest) -> None:
+    """Each sources expander lists, in one text, every reference its section cites, with a link to References."""
+    a = load(at, scenario(ACUTE)).guidelines["acog"]
+    cited = sorted({c.number for t in a.diagnosis.criteria + a.diagnosis.definition for c in t.citations})
+
+    open_page(at, "criteria")
+
+    block = next(e for e in at.main.expander if e.label.startswith("Sources ["))
+    assert block.label == f"Sources {marks([Cite('', '', n) for n in cited])}"
+    [text] = block.markdown
+    assert [int(n) for n in re.findall(r"^\*\*\[(\d+)\]\*\*", text.value, re.M)] == cited
+    assert [link.label for link in block.get("page_link")] == ["Open these in References"]
+
+
+def test_criteria_lists_what_is_missing_by_section(at: AppTest) -> None:
+    """Every unknown answer that would change a verdict is named, with one intake link per section."""
+    result = assess_all(Case())
+
+    open_page(at, "criteria")
+
+    shown = "\n".join(texts(at))
+    for m in result.missing:
+        assert f"- **{md_escape(m.label)}**: affects {md_escape('; '.join(m.affects))}" in shown
+    sections = list(dict.fromkeys(m.section for m in result.missing))
+    links = [link.label for link in at.main.get("page_link") if link.label.startswith("Answer in the intake")]
+    assert links == [f"Answer in the intake: {SECTIONS[s]}" for s in sections]
+
+
+def test_criteria_shows_each_general_disagreement_with_its_sources(at: AppTest) -> None:
+    """Each known disagreement has its own expander giving every body's position with its citations."""
+    kb = default_knowledge_base()
+    numbers = kb.citation_number()
+
+    open_page(at, "criteria")
+
+    expanders = {e.label: e for e in at.main.expander}
+    for dis in kb.disagreements:
+        [text] = expanders[dis.topic].markdown
+        for body, position in dis.positions.items():
+            cites = [Cite(c.ref, c.locator, numbers[c.ref]) for c in position.citations]
+            assert f"**{body}.** {position.text} {marks(cites)}" in text.value
 
 
 # --------------------------------------------------------------------------- treatments

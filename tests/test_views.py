@@ -1,0 +1,112 @@
+"""The text the pages draw: Markdown tables that show every cell literally, sources and known
+disagreements built once per knowledge base, and the Criteria page's text built once per assessment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dashboard.assess import Cite, assess_all
+from dashboard.case import case_from_json
+from dashboard.kb import default_knowledge_base
+from dashboard.views import (
+    CriteriaText,
+    comparison_rows,
+    general_disagreements,
+    markdown_table,
+    md_text,
+    sources_block,
+)
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+UNESCAPED_MARKUP = re.compile(r"(?<!\\)[\\`*_\[\]()<>|#!~$]")
+
+
+def unescape(markdown: str) -> str:
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+@given(st.text())
+def test_md_text_shows_any_text_literally_on_one_line(text: str) -> None:
+    """Escaped text keeps every character a reader should see, on one line, with no live markup."""
+    shown = md_text(text)
+
+    assert "\n" not in shown and "\r" not in shown
+    assert unescape(shown) == " ".join(text.split())
+    assert not UNESCAPED_MARKUP.search(re.sub(r"\\.", "", shown))
+
+
+def test_markdown_table_is_a_table_whose_cells_are_text() -> None:
+    """A header row, a rule and one row per item; markup, pipes and new lines in a cell stay text."""
+    payload = "<img src=x onerror=alert(1)> | [link](https://example.org) **bold**\nnext"
+    rows = [{"Field": payload, "Status": "Differs"}, {"Field": "plain", "Status": "Same"}]
+    table = markdown_table(rows, strong={"Differs"})
+
+    header, rule, first, second = table.split("\n")
+    assert header == "| Field | Status |"
+    assert rule == "| --- | --- |"
+    cells = [c.strip() for c in re.split(r"(?<!\\)\|", first)[1:-1]]
+    assert unescape(cells[0]) == " ".join(payload.split())
+    assert cells[1] == "**Differs**"
+    assert second == "| plain | Same |"
+
+
+def test_sources_block_lists_each_reference_once_with_every_locator() -> None:
+    """Citations of one reference are merged, locators kept in the order cited, references by number."""
+    kb = default_knowledge_base()
+    numbers = kb.citation_number()
+    first, second = list(numbers)[:2]
+    cites = [
+        Cite(second, "Table 2", numbers[second]),
+        Cite(first, "p. 3", numbers[first]),
+        Cite(second, "Table 1", numbers[second]),
+        Cite(second, "Table 2", numbers[second]),
+    ]
+
+    block = sources_block(kb, cites, "Sources")
+
+    assert block is not None
+    assert block.title == f"Sources [{numbers[first]}, {numbers[second]}]"
+    assert block.numbers == f"{numbers[first]},{numbers[second]}"
+    paragraphs = block.text.split("\n\n")
+    assert [p.split("**", 2)[1] for p in paragraphs] == [f"[{numbers[first]}]", f"[{numbers[second]}]"]
+    assert paragraphs[1].endswith("Where: Table 2; Table 1")
+    assert sources_block(kb, [], "Sources") is None
+
+
+def test_knowledge_base_text_is_built_once_per_knowledge_base() -> None:
+    """The same knowledge base gives the very same text; another knowledge base object is read afresh."""
+    kb = default_knowledge_base()
+    other = dataclasses.replace(kb, disagreements=kb.disagreements[:1])
+
+    assert general_disagreements(kb) is general_disagreements(kb)
+    assert len(general_disagreements(other)) == 1
+    assert len(general_disagreements(kb)) == len(kb.disagreements)
+
+
+def test_criteria_text_is_built_once_per_assessment_and_guideline() -> None:
+    """Asking twice for a guideline's text, the missing answers or the comparison builds nothing new."""
+    result = assess_all(case_from_json((SCENARIOS / "nice_mid_trimester_loss_15_weeks.json").read_bytes()))
+    text = CriteriaText(result, say=str)
+
+    assert text.guideline("rcog") is text.guideline("rcog")
+    assert text.guideline("rcog") is not text.guideline("acog")
+    assert text.comparison is text.comparison
+    assert text.missing is text.missing
+
+
+def test_comparison_caption_counts_the_rows_that_differ() -> None:
+    """The caption's count of differing rows matches the rows marked Differs."""
+    result = assess_all(case_from_json((SCENARIOS / "nice_mid_trimester_loss_15_weeks.json").read_bytes()))
+    rows = comparison_rows(result)
+    comparison = CriteriaText(result, say=str).comparison
+
+    differ = sum(row["Guidelines differ"] == "Yes" for row in rows)
+    assert differ > 0
+    assert comparison.caption.startswith(f"{differ} of {len(rows)} rows differ")
+    assert comparison.table.count("| **Differs** |") == differ
