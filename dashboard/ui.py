@@ -8,7 +8,7 @@ written to disk or logged.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,6 +123,76 @@ def current_assessment(case: Case) -> AllAssessments:
         memo = (fingerprint, assess_all(case, knowledge_base()))
         st.session_state["_assessment"] = memo
     return memo[1]
+
+
+# --------------------------------------------------------------------------- live intake sections
+
+_GLANCE_SLOT = "_glance_slot"
+_FULL_RUN_VALIDITY = "_full_run_validity"
+_CASE_FILE = "_case_file"
+
+
+class CaseFileHolder:
+    """This session's current case file, read when Download is clicked (a deferred download).
+
+    The Intake sections rerun on their own, without the page around them, so the download
+    button cannot be redrawn with fresh data on every answer. It is given ``read`` instead,
+    which Streamlit calls only at the click; every draw of the summary keeps ``data`` current.
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self) -> None:
+        self.data: str | None = None
+
+    def read(self) -> str:
+        if self.data is None:  # the button is disabled then; this is only a safeguard
+            raise RuntimeError("The case has answers that cannot be used yet.")
+        return self.data
+
+
+def case_file() -> CaseFileHolder:
+    holder = st.session_state.get(_CASE_FILE)
+    if holder is None:
+        holder = st.session_state[_CASE_FILE] = CaseFileHolder()
+    return holder
+
+
+def _fragment_rerun() -> bool:
+    """True while one fragment reruns on its own (not as part of a whole-page run)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx and ctx.fragment_ids_this_run)
+
+
+def start_live_page() -> None:
+    """Call once at the top of a page made of live sections, in every whole-page run."""
+    st.session_state[_FULL_RUN_VALIDITY] = current_case().case is not None
+
+
+@st.fragment
+def live_section(render: Callable[[], None], summary_slot: Any, show_summary: Callable[[], None]) -> None:
+    """One intake section that reruns on its own when one of its answers changes.
+
+    Streamlit's cost is per element drawn, so rerunning one section (about ten elements)
+    instead of the whole page (about 130) is what keeps an answer instant. What depends on
+    every section is redrawn too: the sidebar's glance and the page's summary live in
+    ``st.empty`` slots that every section writes to, and the last write wins. In a
+    whole-page run a section only reserves its place in those slots; the page then draws
+    them once. If an answer makes the case readable or unreadable, the whole page reruns,
+    so the download button and every message agree with it.
+    """
+    render()
+    glance_slot = st.session_state[_GLANCE_SLOT]
+    if not _fragment_rerun():
+        glance_slot.empty()
+        summary_slot.empty()
+        return
+    if (current_case().case is not None) != st.session_state.get(_FULL_RUN_VALIDITY):
+        st.rerun(scope="app")
+    show_glance()
+    show_summary()
 
 
 def guideline() -> str:
@@ -303,20 +373,34 @@ def sidebar(kb: KnowledgeBase) -> None:
             help="The Criteria and Treatments pages show this guideline first; every page also compares all three.",
         )
         st.markdown("**This case**")
-        state = current_case()
-        if state.case is None:
-            st.error(f"{len(state.problems)} answer(s) need attention on the Intake page.", icon=":material/error:")
-        else:
-            for line in glance(state.case):
-                st.markdown(f"- {line}")
-            done, total = overall(completeness(state.case))
-            st.progress(done / total if total else 0.0, text=f"Intake {done} of {total} answered")
+        # One slot that always holds the latest glance: the Intake page's sections rewrite it
+        # when they rerun on their own (see live_section), so it never lags behind the form.
+        slot = st.empty()
+        st.session_state[_GLANCE_SLOT] = slot
+        show_glance()
         if st.button("New case", icon=":material/restart_alt:", width="stretch"):
             _confirm_new_case()
         st.caption(
             f"Knowledge base {kb.meta.version}, reviewed {kb.meta.last_reviewed:%d %b %Y}. "
             "Decision support only; nothing you enter is stored."
         )
+
+
+def show_glance() -> None:
+    """The case at a glance, drawn into the sidebar's slot (replacing what it held).
+
+    One element, never a container: sections that rerun on their own share this slot (see
+    live_section), and Streamlit 1.67 loses a container's children when a whole-page run
+    writes one into a slot those sections have reserved (seen in Chromium).
+    """
+    state = current_case()
+    slot = st.session_state[_GLANCE_SLOT]
+    if state.case is None:
+        slot.error(f"{len(state.problems)} answer(s) need attention on the Intake page.", icon=":material/error:")
+        return
+    done, total = overall(completeness(state.case))
+    lines = [f"- {line}" for line in glance(state.case)]
+    slot.markdown("\n".join(lines) + f"\n\nIntake {done} of {total} answered")
 
 
 def glance(case: Case) -> list[str]:
@@ -353,21 +437,29 @@ def md_escape(text: str) -> str:
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
 
 
-def problem_list(problems: list[tuple[str, str]]) -> None:
-    """Problems that stop the case being read, each named by its field and section."""
+def problem_lines(problems: list[tuple[str, str]]) -> list[str]:
+    """Problems that stop the case being read, as Markdown list items naming field and section."""
+    lines = []
     for path, message in problems:
         if path.startswith("("):
-            st.markdown(f"- **The file**: {md_escape(message)}")
+            lines.append(f"- **The file**: {md_escape(message)}")
             continue
         base = path.split("[")[0]
         if base and label_of(base) != base:
             section = SECTIONS.get(section_of(base), "")
-            st.markdown(f"- **{md_escape(label_of(base))}** ({section}): {md_escape(message)}")
+            lines.append(f"- **{md_escape(label_of(base))}** ({section}): {md_escape(message)}")
         else:
             # A name we do not know came from the file: show it as code, which Markdown never
             # turns into a link, emphasis or HTML.
             fence = "``" if "`" in path else "`"
-            st.markdown(f"- {fence} {path} {fence}: {md_escape(message)}")
+            lines.append(f"- {fence} {path} {fence}: {md_escape(message)}")
+    return lines
+
+
+def problem_list(problems: list[tuple[str, str]]) -> None:
+    """Problems that stop the case being read, each named by its field and section."""
+    for line in problem_lines(problems):
+        st.markdown(line)
 
 
 def blocked_by_problems(problems: list[tuple[str, str]]) -> None:
@@ -384,8 +476,13 @@ __all__ = [
     "CaseState",
     "add_row",
     "glance",
+    "case_file",
+    "live_section",
+    "show_glance",
+    "start_live_page",
     "remove_row",
     "problem_list",
+    "problem_lines",
     "badge",
     "blocked_by_problems",
     "cite_marks",

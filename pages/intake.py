@@ -22,12 +22,17 @@ from dashboard.ui import (
     require_frame,
     PERSIST,
     add_row,
+    case_file,
     current_assessment,
     current_case,
     ensure_rows,
+    live_section,
     load_case_file,
     problem_list,
+    problem_lines,
     remove_row,
+    show_glance,
+    start_live_page,
 )
 
 require_frame()  # first: run inside the app frame, never as a bare legacy page
@@ -38,29 +43,29 @@ st.caption(
     "No names, record numbers or dates of birth are asked for, and nothing is stored."
 )
 
+start_live_page()
 state = current_case()
-problems: dict[str, list[str]] = {}
-for path, message in state.problems:
-    problems.setdefault(path, []).append(message)
-complete = completeness(state.case) if state.case else {}
 
 focus = st.query_params.get("section")
 if focus in SECTIONS:
-    st.info(f"Answers are needed in **{SECTIONS[focus]}**. [Jump to that section](#{focus})", icon=":material/arrow_downward:")
+    st.info(
+        f"Answers are needed in **{SECTIONS[focus]}**. [Jump to that section](#{focus})",
+        icon=":material/arrow_downward:",
+    )
 
 
 def show_problems(prefix: str) -> None:
     """The message for a field, right where the field is."""
-    for path, messages in problems.items():
+    for path, message in current_case().problems:
         if path == prefix or path.startswith(prefix + "[") or path.startswith(prefix + "."):
-            for message in messages:
-                st.error(f"{label_of(prefix)}: {message}", icon=":material/error:")
+            st.error(f"{label_of(prefix)}: {message}", icon=":material/error:")
 
 
 def section_header(section: str) -> None:
     st.subheader(SECTIONS[section], anchor=section)
-    if section in complete:
-        done, total = complete[section]
+    case = current_case().case
+    if case is not None:
+        done, total = completeness(case)[section]
         st.caption(f"{done} of {total} answered")
 
 
@@ -84,32 +89,6 @@ def tri_grid(section: str, columns: int = 2) -> None:
             tri(f"{section}.{name}")
 
 
-def ga_inputs(prefix_key_weeks: str, prefix_key_days: str, label: str, collapsed: bool = False) -> None:
-    w, d = st.columns(2)
-    w.number_input(
-        f"{label}: weeks",
-        min_value=0,
-        max_value=42,
-        value=None,
-        step=1,
-        key=prefix_key_weeks,
-        persist_state=PERSIST,
-        placeholder="weeks",
-        label_visibility="collapsed" if collapsed else "visible",
-    )
-    d.number_input(
-        f"{label}: days",
-        min_value=0,
-        max_value=6,
-        value=None,
-        step=1,
-        key=prefix_key_days,
-        persist_state=PERSIST,
-        placeholder="days (0 to 6)",
-        label_visibility="collapsed" if collapsed else "visible",
-    )
-
-
 # ------------------------------------------------------------------ file in and out
 with st.container(border=True):
     st.markdown("**Case file**: keep this case, or continue one saved earlier.")
@@ -118,15 +97,20 @@ with st.container(border=True):
         if state.case is not None:
             st.download_button(
                 "Download case file (JSON)",
-                data=case_to_json(state.case),
+                # Read at the click: the sections below rerun on their own and keep it current.
+                data=case_file().read,
                 file_name="cervical-insufficiency-case.json",
                 mime="application/json",
                 icon=":material/download:",
                 on_click="ignore",
             )
         else:
-            st.button("Download case file (JSON)", disabled=True, icon=":material/download:",
-                      help="Fix the answers marked below first.")
+            st.button(
+                "Download case file (JSON)",
+                disabled=True,
+                icon=":material/download:",
+                help="Fix the answers marked below first.",
+            )
     with up:
         st.file_uploader(
             "Upload a case file (JSON, at most 256 KB)",
@@ -141,16 +125,33 @@ with st.container(border=True):
     elif st.session_state.get("upload_message"):
         st.success(st.session_state["upload_message"], icon=":material/task_alt:")
 
-# ------------------------------------------------------------------ this pregnancy
-with st.container(border=True):
-    section_header("pregnancy")
-    a, b = st.columns([2, 1])
-    with a:
-        st.markdown("Current gestational age (weeks + days)")
-        ga_inputs(key("gestational_age.weeks"), key("gestational_age.days"), "Current gestational age")
-        show_problems("gestational_age")
-    with b:
-        st.number_input(
+
+def pregnancy_section() -> None:
+    """This pregnancy: one row of three inputs (few elements, so an answer here reruns fast)."""
+    with st.container(border=True):
+        section_header("pregnancy")
+        weeks, days, fetuses = st.columns(3)
+        weeks.number_input(
+            "Current gestational age: weeks",
+            min_value=0,
+            max_value=42,
+            value=None,
+            step=1,
+            key=key("gestational_age.weeks"),
+            persist_state=PERSIST,
+            placeholder="weeks",
+        )
+        days.number_input(
+            "Current gestational age: days",
+            min_value=0,
+            max_value=6,
+            value=None,
+            step=1,
+            key=key("gestational_age.days"),
+            persist_state=PERSIST,
+            placeholder="days (0 to 6)",
+        )
+        fetuses.number_input(
             "Number of fetuses",
             min_value=1,
             max_value=6,
@@ -160,149 +161,253 @@ with st.container(border=True):
             persist_state=PERSIST,
             placeholder="unknown",
         )
+        show_problems("gestational_age")
         show_problems("fetuses")
 
-# ------------------------------------------------------------------ history
-with st.container(border=True):
-    section_header("history")
-    for path in BIRTH_LISTS:
+
+def history_section() -> None:
+    """History."""
+    with st.container(border=True):
+        section_header("history")
+        for path in BIRTH_LISTS:
+            st.radio(
+                f"Earlier {label_of(path).lower()}?",
+                LIST_KNOWN,
+                format_func=CHOICE_WORDS.get,
+                horizontal=True,
+                key=key(path + ".known"),
+                persist_state=PERSIST,
+                help=(
+                    "Losses between 13+0 and 27+6 weeks from painless dilation, without labour or abruption."
+                    if "losses" in path
+                    else "Spontaneous births before 37+0 weeks (not indicated deliveries)."
+                ),
+            )
+            if st.session_state.get(key(path + ".known")) == "yes":
+                rows = ensure_rows(path, minimum=1)
+                st.caption("Gestational age of each (leave blank if not known)")
+                for n, row_id in enumerate(rows, start=1):
+                    c1, c2, c3 = st.columns([2, 2, 1])
+                    noun = "Loss" if "losses" in path else "Birth"
+                    c1.number_input(
+                        f"{noun} {n}: weeks",
+                        min_value=0,
+                        max_value=42,
+                        value=None,
+                        step=1,
+                        key=cell_key(path, row_id, "weeks"),
+                        persist_state=PERSIST,
+                        placeholder="weeks",
+                    )
+                    c2.number_input(
+                        f"{noun} {n}: days",
+                        min_value=0,
+                        max_value=6,
+                        value=None,
+                        step=1,
+                        key=cell_key(path, row_id, "days"),
+                        persist_state=PERSIST,
+                        placeholder="days",
+                    )
+                    c3.button(
+                        f"Remove {noun.lower()} {n}",
+                        key=f"rm-{row_id}",
+                        on_click=remove_row,
+                        args=(path, row_id),
+                        icon=":material/delete:",
+                    )
+                st.button(
+                    f"Add another {'loss' if 'losses' in path else 'birth'}",
+                    key=f"add-{path}",
+                    on_click=add_row,
+                    args=(path,),
+                    icon=":material/add:",
+                )
+            show_problems(path)
+        st.divider()
+        tri("history.prior_cerclage")
+        if st.session_state.get(key("history.prior_cerclage")) == "present":
+            c1, c2, c3 = st.columns(3)
+            for col, path in ((c1, "history.prior_cerclage_reason"), (c2, "history.prior_cerclage_route")):
+                with col:
+                    st.session_state.setdefault(key(path), "unknown")
+                    st.selectbox(
+                        label_of(path),
+                        CHOICE_FIELDS[path],
+                        format_func=CHOICE_WORDS.get,
+                        key=key(path),
+                        persist_state=PERSIST,
+                    )
+            with c3:
+                tri("history.prior_cerclage_failed", help_text="Loss or birth before 28+0 weeks despite the cerclage.")
+        show_problems("history")
+
+
+def risk_factors_section() -> None:
+    """Risk factors."""
+    with st.container(border=True):
+        section_header("risk_factors")
+        st.caption(
+            "Associations with cervical insufficiency are inconsistent; none is an indication for cerclage by itself."
+        )
+        tri_grid("risk_factors")
+
+
+def symptoms_section() -> None:
+    """Symptoms."""
+    with st.container(border=True):
+        section_header("symptoms")
+        st.caption("Often there are none. Recorded for the picture; they do not decide a verdict.")
+        tri_grid("symptoms")
+
+
+def exam_section() -> None:
+    """Exam."""
+    with st.container(border=True):
+        section_header("exam")
+        a, b = st.columns(2)
+        a.number_input(
+            "Cervical dilation (cm)",
+            min_value=0.0,
+            max_value=10.0,
+            value=None,
+            step=0.5,
+            format="%.1f",
+            key=key("exam.cervical_dilation_cm"),
+            persist_state=PERSIST,
+            placeholder="unknown (not examined)",
+        )
+        with b:
+            tri("exam.membranes_at_or_beyond_os")
+        show_problems("exam")
+
+
+def ultrasound_section() -> None:
+    """Ultrasound."""
+    with st.container(border=True):
+        section_header("ultrasound")
+        st.markdown("Transvaginal cervical-length scans in this pregnancy")
+        rows = ensure_rows(SCANS)
+        if rows:
+            h1, h2, h3, h4 = st.columns([2, 2, 2, 1])
+            h1.markdown("**Gestational age (weeks)**")
+            h2.markdown("**Days**")
+            h3.markdown("**Cervical length (mm)**")
+        for n, row_id in enumerate(rows, start=1):
+            c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
+            c1.number_input(
+                f"Scan {n}: gestational age, weeks",
+                min_value=0,
+                max_value=42,
+                value=None,
+                step=1,
+                key=cell_key(SCANS, row_id, "weeks"),
+                persist_state=PERSIST,
+                placeholder="weeks",
+                label_visibility="collapsed",
+            )
+            c2.number_input(
+                f"Scan {n}: gestational age, days",
+                min_value=0,
+                max_value=6,
+                value=None,
+                step=1,
+                key=cell_key(SCANS, row_id, "days"),
+                persist_state=PERSIST,
+                placeholder="days",
+                label_visibility="collapsed",
+            )
+            c3.number_input(
+                f"Scan {n}: cervical length (mm)",
+                min_value=0.0,
+                max_value=60.0,
+                value=None,
+                step=1.0,
+                format="%.1f",
+                key=cell_key(SCANS, row_id, "mm"),
+                persist_state=PERSIST,
+                placeholder="mm",
+                label_visibility="collapsed",
+            )
+            c4.button(
+                f"Remove scan {n}",
+                key=f"rm-{row_id}",
+                on_click=remove_row,
+                args=(SCANS, row_id),
+                icon=":material/delete:",
+            )
+        st.button("Add a scan", key="add-scan", on_click=add_row, args=(SCANS,), icon=":material/add:")
+        show_problems(SCANS)
+        tri("ultrasound.funneling")
+
+
+def exclusions_section() -> None:
+    """Exclusions."""
+    with st.container(border=True):
+        section_header("exclusions")
+        st.caption("Any of these excludes the diagnosis and contraindicates cerclage. Confirm each one.")
+        tri_grid("exclusions")
+        st.session_state.setdefault(key("exclusions.amniocentesis"), "unknown")
         st.radio(
-            f"Earlier {label_of(path).lower()}?",
-            LIST_KNOWN,
+            label_of("exclusions.amniocentesis"),
+            CHOICE_FIELDS["exclusions.amniocentesis"],
             format_func=CHOICE_WORDS.get,
             horizontal=True,
-            key=key(path + ".known"),
+            key=key("exclusions.amniocentesis"),
             persist_state=PERSIST,
-            help=(
-                "Losses between 13+0 and 27+6 weeks from painless dilation, without labour or abruption."
-                if "losses" in path
-                else "Spontaneous births before 37+0 weeks (not indicated deliveries)."
-            ),
         )
-        if st.session_state.get(key(path + ".known")) == "yes":
-            rows = ensure_rows(path, minimum=1)
-            st.caption("Gestational age of each (leave blank if not known)")
-            for n, row_id in enumerate(rows, start=1):
-                c1, c2, c3 = st.columns([2, 2, 1])
-                noun = "Loss" if "losses" in path else "Birth"
-                c1.number_input(f"{noun} {n}: weeks", min_value=0, max_value=42, value=None, step=1,
-                                key=cell_key(path, row_id, "weeks"), persist_state=PERSIST, placeholder="weeks")
-                c2.number_input(f"{noun} {n}: days", min_value=0, max_value=6, value=None, step=1,
-                                key=cell_key(path, row_id, "days"), persist_state=PERSIST, placeholder="days")
-                c3.button(f"Remove {noun.lower()} {n}", key=f"rm-{row_id}", on_click=remove_row, args=(path, row_id),
-                          icon=":material/delete:")
-            st.button(f"Add another {'loss' if 'losses' in path else 'birth'}", key=f"add-{path}",
-                      on_click=add_row, args=(path,), icon=":material/add:")
-        show_problems(path)
-    st.divider()
-    tri("history.prior_cerclage")
-    if st.session_state.get(key("history.prior_cerclage")) == "present":
-        c1, c2, c3 = st.columns(3)
-        for col, path in ((c1, "history.prior_cerclage_reason"), (c2, "history.prior_cerclage_route")):
-            with col:
-                st.session_state.setdefault(key(path), "unknown")
-                st.selectbox(
-                    label_of(path),
-                    CHOICE_FIELDS[path],
-                    format_func=CHOICE_WORDS.get,
-                    key=key(path),
-                    persist_state=PERSIST,
-                )
-        with c3:
-            tri("history.prior_cerclage_failed", help_text="Loss or birth before 28+0 weeks despite the cerclage.")
-    show_problems("history")
 
-# ------------------------------------------------------------------ risk factors
-with st.container(border=True):
-    section_header("risk_factors")
-    st.caption("Associations with cervical insufficiency are inconsistent; none is an indication for cerclage by itself.")
-    tri_grid("risk_factors")
 
-# ------------------------------------------------------------------ symptoms
-with st.container(border=True):
-    section_header("symptoms")
-    st.caption("Often there are none. Recorded for the picture; they do not decide a verdict.")
-    tri_grid("symptoms")
+def fetal_section() -> None:
+    """Fetal status."""
+    with st.container(border=True):
+        section_header("fetal")
+        tri_grid("fetal", columns=3)
 
-# ------------------------------------------------------------------ exam
-with st.container(border=True):
-    section_header("exam")
-    a, b = st.columns(2)
-    a.number_input(
-        "Cervical dilation (cm)",
-        min_value=0.0,
-        max_value=10.0,
-        value=None,
-        step=0.5,
-        format="%.1f",
-        key=key("exam.cervical_dilation_cm"),
-        persist_state=PERSIST,
-        placeholder="unknown (not examined)",
-    )
-    with b:
-        tri("exam.membranes_at_or_beyond_os")
-    show_problems("exam")
-
-# ------------------------------------------------------------------ ultrasound
-with st.container(border=True):
-    section_header("ultrasound")
-    st.markdown("Transvaginal cervical-length scans in this pregnancy")
-    rows = ensure_rows(SCANS)
-    if rows:
-        h1, h2, h3, h4 = st.columns([2, 2, 2, 1])
-        h1.markdown("**Gestational age (weeks)**")
-        h2.markdown("**Days**")
-        h3.markdown("**Cervical length (mm)**")
-    for n, row_id in enumerate(rows, start=1):
-        c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
-        c1.number_input(f"Scan {n}: gestational age, weeks", min_value=0, max_value=42, value=None, step=1,
-                        key=cell_key(SCANS, row_id, "weeks"), persist_state=PERSIST, placeholder="weeks",
-                        label_visibility="collapsed")
-        c2.number_input(f"Scan {n}: gestational age, days", min_value=0, max_value=6, value=None, step=1,
-                        key=cell_key(SCANS, row_id, "days"), persist_state=PERSIST, placeholder="days",
-                        label_visibility="collapsed")
-        c3.number_input(f"Scan {n}: cervical length (mm)", min_value=0.0, max_value=60.0, value=None, step=1.0,
-                        format="%.1f", key=cell_key(SCANS, row_id, "mm"), persist_state=PERSIST, placeholder="mm",
-                        label_visibility="collapsed")
-        c4.button(f"Remove scan {n}", key=f"rm-{row_id}", on_click=remove_row, args=(SCANS, row_id),
-                  icon=":material/delete:")
-    st.button("Add a scan", key="add-scan", on_click=add_row, args=(SCANS,), icon=":material/add:")
-    show_problems(SCANS)
-    tri("ultrasound.funneling")
-
-# ------------------------------------------------------------------ exclusions
-with st.container(border=True):
-    section_header("exclusions")
-    st.caption("Any of these excludes the diagnosis and contraindicates cerclage. Confirm each one.")
-    tri_grid("exclusions")
-    st.session_state.setdefault(key("exclusions.amniocentesis"), "unknown")
-    st.radio(
-        label_of("exclusions.amniocentesis"),
-        CHOICE_FIELDS["exclusions.amniocentesis"],
-        format_func=CHOICE_WORDS.get,
-        horizontal=True,
-        key=key("exclusions.amniocentesis"),
-        persist_state=PERSIST,
-    )
-
-# ------------------------------------------------------------------ fetal status
-with st.container(border=True):
-    section_header("fetal")
-    tri_grid("fetal", columns=3)
 
 # ------------------------------------------------------------------ completeness and what is missing
-st.subheader("Completeness", anchor="completeness")
-if state.case is None:
-    st.error("Some answers cannot be used yet; everything else you entered is kept.", icon=":material/error:")
-    problem_list(state.problems)
-else:
+def show_summary() -> None:
+    """Completeness and what is still missing, as one element in the summary slot (see ui.show_glance)."""
+    state = current_case()
+    case_file().data = None if state.case is None else case_to_json(state.case)
+    if state.case is None:
+        summary_slot.error(
+            "**Some answers cannot be used yet; everything else you entered is kept.**\n\n"
+            + "\n".join(problem_lines(state.problems)),
+            icon=":material/error:",
+        )
+        return
+    complete = completeness(state.case)
     done, total = overall(complete)
-    st.progress(done / total if total else 0.0, text=f"{done} of {total} answered overall")
-    st.markdown(" · ".join(f"{SECTIONS[s]}: {a}/{t}" for s, (a, t) in complete.items()))
+    text = f"**{done} of {total} answered overall.** " + " · ".join(
+        f"{SECTIONS[s]}: {a}/{t}" for s, (a, t) in complete.items()
+    )
     missing = current_assessment(state.case).missing
     if missing:
-        st.markdown("**Still unknown, and would change a verdict:**")
-        for m in missing:
-            st.markdown(f"- [{m.label}](#{m.section}) ({SECTIONS[m.section]}): affects {'; '.join(m.affects)}")
+        text += "\n\n**Still unknown, and would change a verdict:**\n" + "\n".join(
+            f"- [{m.label}](#{m.section}) ({SECTIONS[m.section]}): affects {'; '.join(m.affects)}" for m in missing
+        )
     else:
-        st.success("Nothing unknown would change a verdict.", icon=":material/task_alt:")
+        text += "\n\n:material/task_alt: Nothing unknown would change a verdict."
+    summary_slot.markdown(text)
+
+
+# Each section reruns on its own when one of its answers changes (see ui.live_section); the
+# summary slot below them and the sidebar's glance are redrawn by whichever section ran last.
+sections = st.container()
+st.subheader("Completeness", anchor="completeness")
+summary_slot = st.empty()
+with sections:
+    for draw in (
+        pregnancy_section,
+        history_section,
+        risk_factors_section,
+        symptoms_section,
+        exam_section,
+        ultrasound_section,
+        exclusions_section,
+        fetal_section,
+    ):
+        live_section(draw, summary_slot, show_summary)
+show_summary()
+show_glance()

@@ -47,6 +47,11 @@ VERDICT_SCENARIOS = [ACUTE, CLASSIC, "acute_dilation_in_labour", "acute_dilation
 DIVERGENT = "nice_mid_trimester_loss_15_weeks"
 
 
+def sidebar_lines(at: AppTest) -> list[str]:
+    """Every line of the sidebar's markdown (the case at a glance is one list)."""
+    return [line for m in at.sidebar.markdown for line in m.value.splitlines()]
+
+
 @pytest.fixture(autouse=True)
 def entrypoint_runs_on_every_rerun(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep AppTest on the st.navigation path for every run, as the real server is.
@@ -377,7 +382,7 @@ def test_sidebar_shows_the_cases_gestational_age(at: AppTest, page: str) -> None
 
     open_page(at, page)
 
-    assert f"- Gestational age: {case.gestational_age} weeks" in [m.value for m in at.sidebar.markdown]
+    assert f"- Gestational age: {case.gestational_age} weeks" in sidebar_lines(at)
 
 
 def test_intake_shows_the_loaded_case_in_its_inputs(at: AppTest) -> None:
@@ -525,7 +530,7 @@ def test_new_case_clear_everything_empties_the_case(at: AppTest) -> None:
     assert not at.exception
     assert at.number_input(key=key("gestational_age.weeks")).value is None
     assert at.radio(key=key("exclusions.labour")).value == "unknown"
-    assert "- Gestational age: unknown" in [m.value for m in at.sidebar.markdown]
+    assert "- Gestational age: unknown" in sidebar_lines(at)
 
 
 def test_new_case_then_criteria_shows_not_enough_information(at: AppTest) -> None:
@@ -558,4 +563,4 @@ def test_new_case_keep_the_case_changes_nothing(at: AppTest) -> None:
     at.run()
 
     assert at.number_input(key=key("gestational_age.weeks")).value == case.gestational_age.weeks
-    assert f"- Gestational age: {case.gestational_age} weeks" in [m.value for m in at.sidebar.markdown]
+    assert f"- Gestational age: {case.gestational_age} weeks" in sidebar_lines(at)

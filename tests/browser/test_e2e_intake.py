@@ -3,6 +3,8 @@ and the first inputs are reached with the keyboard in reading order."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from playwright.sync_api import expect
 
@@ -16,6 +18,8 @@ from tests.browser.app_driver import (
     PAGE_TITLES,
     VERDICT_WORDS,
     cerclage_badge,
+    choose,
+    enter_number,
     fill_intake,
     form_values,
     go_to,
@@ -26,7 +30,7 @@ from tests.browser.app_driver import (
     treatment_status_row,
     verdict_heading,
 )
-from tests.browser.helpers import wait_for_app
+from tests.browser.helpers import describe_violations, run_axe, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -135,3 +139,41 @@ def test_gestational_age_can_be_entered_with_the_keyboard_alone(page, streamlit_
     expect(page.get_by_test_id("stSidebarUserContent").get_by_text("Gestational age: 23+4 weeks")).to_be_visible()
     wait_for_app(page)
     shoot(page, request.node.name, "intake-keyboard")
+
+
+def test_one_answer_updates_the_glance_the_summary_and_the_download_at_once(
+    page, streamlit_server, tmp_path, request
+) -> None:
+    """An answer reruns only its section, yet the sidebar, the summary and the case file follow it at once."""
+    open_app(page, streamlit_server)
+    go_to(page, "Intake")
+    sidebar = page.get_by_test_id("stSidebarUserContent")
+    download = main(page).get_by_role("button", name="Download case file (JSON)")
+
+    enter_number(page, "Current gestational age: days", "3")
+    expect(main(page).get_by_text("Current gestational age: enter the weeks as well as the days")).to_be_visible()
+    expect(sidebar.get_by_text("1 answer(s) need attention on the Intake page.")).to_be_visible()
+    expect(main(page).get_by_text("Some answers cannot be used yet")).to_be_visible()
+    expect(download).to_be_disabled()
+    shoot(page, request.node.name, "1-days-without-weeks")
+    violations = run_axe(page)
+    assert violations == [], describe_violations(violations)
+
+    enter_number(page, "Current gestational age: weeks", "22")
+    expect(sidebar.get_by_text("Gestational age: 22+3 weeks")).to_be_visible()
+    expect(main(page).get_by_text("enter the weeks as well as the days")).to_have_count(0)
+    expect(main(page).get_by_text("1 of 28 answered overall.")).to_be_visible()
+    expect(download).to_be_enabled()
+
+    choose(page, "Regular painful contractions or labour", "Absent")
+    expect(main(page).get_by_text("2 of 28 answered overall.")).to_be_visible()
+    expect(sidebar.get_by_text("Intake 2 of 28 answered")).to_be_visible()
+    wait_for_app(page)
+    shoot(page, request.node.name, "2-answered")
+    with page.expect_download() as download_info:
+        download.click()
+    saved = tmp_path / "case.json"
+    download_info.value.save_as(saved)
+    case = json.loads(saved.read_text())
+    assert case["gestational_age"] == {"weeks": 22, "days": 3}
+    assert case["exclusions"]["labour"] == "absent"
