@@ -13,21 +13,38 @@ outcomes. It never treats an unknown input as absent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import cache
+from operator import itemgetter
 from typing import Any, Literal
 
 from dashboard.case import Case
 from dashboard.facts import compute_facts, field_is_unknown
 from dashboard.fields import label_of, section_of
-from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, Citation, KnowledgeBase, Rule, default_knowledge_base
+from dashboard.kb import (
+    GUIDELINE_NAMES,
+    GUIDELINES,
+    AllOf,
+    AnyOf,
+    Condition,
+    KnowledgeBase,
+    Leaf,
+    NotOf,
+    Rule,
+    default_knowledge_base,
+)
 from dashboard.logic import Truth, Used, compile_condition
 
 Verdict = Literal["met", "not_met", "insufficient_data"]
 Indication = Literal["history", "ultrasound", "physical_exam", "none", "insufficient_data"]
 
 
+_VERDICT: dict[Truth, Verdict] = {True: "met", False: "not_met", None: "insufficient_data"}
+
+
 def _verdict(truth: Truth) -> Verdict:
-    return "met" if truth is True else ("not_met" if truth is False else "insufficient_data")
+    return _VERDICT[truth]
 
 
 def _finding(truth: Truth) -> str:
@@ -183,6 +200,147 @@ class AllAssessments:
 
 
 # --------------------------------------------------------------------------- engine
+#
+# Everything that depends only on the knowledge base (rule order, citations, wording, which
+# rules a guideline asks about) is worked out once per knowledge base in ``_Static`` and
+# ``_Plan``; per case the engine settles the guideline's rules in one pass and assembles the
+# result. ``tests/test_engine_equivalence.py`` checks the shortcuts against the plain definitions.
+
+_NOT_EXCLUDED = "Contraindication not yet excluded: "
+_CERCLAGE_WORDS = {
+    "history": "history-indicated",
+    "ultrasound": "ultrasound-indicated",
+    "physical_exam": "physical-examination-indicated",
+}
+_INDICATION_ORDER = {"physical_exam": 0, "ultrasound": 1, "history": 2}
+_RESULTS_PER_RULE = 4096  # distinct inputs remembered per rule: plenty for real use, bounded for a long-lived server
+
+# A rule's outcome, the tests it made, and those tests as its trace shows them.
+_Result = tuple[Truth, tuple[Used, ...], tuple[ValueUsed, ...]]
+
+
+def _result(truth: Truth, used: list[Used]) -> _Result:
+    return truth, tuple(used), tuple(ValueUsed(u.label, u.needs, u.value, _VERDICT[u.result]) for u in used)
+
+
+def _built(cls: Any, fields: dict[str, Any]) -> Any:
+    """A frozen result object with these fields, without the per-field checks of its constructor.
+
+    Every field must be given; the equivalence tests compare each object with the constructor's.
+    """
+    obj = _new(cls)
+    _set_dict(obj, "__dict__", fields)
+    return obj
+
+
+_new, _set_dict = object.__new__, object.__setattr__
+_label, _section = cache(label_of), cache(section_of)
+
+
+class _Plan:
+    """One guideline's rules, grouped and ordered once per knowledge base (rules are named by id)."""
+
+    def __init__(self, kb: KnowledgeBase, guideline: str, static: _Static) -> None:
+        self.guideline = guideline
+        self.name = GUIDELINE_NAMES[guideline]
+        self.definition = tuple(r.id for r in kb.rules_tuple("definition", guideline))
+        criteria = kb.rules_tuple("diagnostic_criterion", guideline)
+        self.criteria = tuple(r.id for r in criteria)
+        self.pathway_of = {r.id: r.pathway or "history" for r in criteria}
+        self.history = tuple(r.id for r in criteria if r.pathway == "history")
+        self.exam = tuple(r.id for r in criteria if r.pathway == "physical_exam")
+        self.exclusions = tuple((r.id, r.exclusion or "") for r in kb.rules_tuple("exclusion", guideline))
+        risk = kb.rules_tuple("risk_finding", guideline)
+        # the guideline's own rule wins over a shared one
+        self.risk = {
+            kind: [r.id for r in sorted(risk, key=lambda r: r.guideline == "all") if r.title.startswith(kind)]
+            for kind in ("Short cervix", "Cervical risk factors")
+        }
+        indications = sorted(
+            kb.rules_tuple("cerclage_indication", guideline), key=lambda r: _INDICATION_ORDER[r.indication or "history"]
+        )
+        self.indications = tuple((r.id, r.indication) for r in indications)
+        self.contraindications = tuple((r.id, r.title) for r in kb.rules_tuple("contraindication", guideline))
+        self.windows = []
+        for rule in kb.rules_tuple("timing_window", guideline):
+            w = rule.window
+            assert w is not None
+            fields = {
+                "rule_id": rule.id,
+                "title": rule.title,
+                "kind": rule.window_kind or "",
+                "start": w.start,
+                "end": w.end,
+                "label": w.label,
+                "statement": rule.statement,
+            }
+            self.windows.append((fields, tuple(rule.applies_to or ()), static.cites[rule.id], w.start_days, w.end_days))
+        self.summaries = {
+            **{k: f"Indication: {words} cerclage under {self.name}." for k, words in _CERCLAGE_WORDS.items()},
+            "none": f"No cerclage indication under {self.name}.",
+            "insufficient_data": "Indication cannot be decided yet: some answers that matter are unknown.",
+        }
+        self.treatments = []
+        for tid, t in kb.treatments.items():
+            blocking = static.blocking[(tid, guideline)]
+            candidates = static.status_rules[(tid, guideline)]
+            self.treatments.append(
+                (
+                    tid,
+                    t.name,
+                    t.short_name,
+                    tuple((r.id, r.title, r.statement, _NOT_EXCLUDED + r.title) for r in blocking),
+                    tuple(
+                        (
+                            r.id,
+                            r.title,
+                            r.status,
+                            r.statement,
+                            f"{r.title} (would make it {r.status.replace('_', ' ') if r.status else ''})",
+                            r.status in ("recommended", "consider"),  # an option an unknown answer could still open
+                            kb.conditions[r.id] is None,  # the "otherwise" rule that ends the list
+                        )
+                        for r in candidates
+                    ),
+                )
+            )
+        # Every rule this guideline's assessment asks about, each after the rules it refers to,
+        # so a case settles them in one pass.
+        asked = [
+            *self.definition,
+            *self.criteria,
+            *(r for r, _ in self.exclusions),
+            *(ids[0] for ids in self.risk.values() if ids),
+            *(r for r, _ in self.indications),
+            *(r for r, _ in self.contraindications),
+            *(r for _, _, _, blocking, _ in self.treatments for r, *_ in blocking),
+            *(r for _, _, _, _, candidates in self.treatments for r, *_ in candidates),
+        ]
+        self.order: list[str] = []
+        for rule_id in asked:
+            _after_refs(rule_id, static.refs, self.order)
+        self.steps = tuple((r, static.compiled[r], static.inputs[r], static.results[r]) for r in self.order)
+
+
+def _after_refs(rule_id: str, refs: dict[str, tuple[str, ...]], order: list[str]) -> None:
+    if rule_id not in order:
+        for ref in refs[rule_id]:
+            _after_refs(ref, refs, order)
+        order.append(rule_id)
+
+
+def _facts_of(cond: Condition | None) -> list[str]:
+    if isinstance(cond, Leaf):
+        return [cond.fact]
+    if isinstance(cond, NotOf):
+        return _facts_of(cond.term)
+    if isinstance(cond, AllOf | AnyOf):
+        return [f for term in cond.terms for f in _facts_of(term)]
+    return []
+
+
+def _nothing(values: Any) -> tuple[()]:
+    return ()
 
 
 class _Static:
@@ -195,6 +353,14 @@ class _Static:
         self.cites = {r.id: [Cite(c.ref, c.locator, numbers[c.ref]) for c in r.citations] for r in kb.rules}
         self.refs = {r.id: tuple(_rule_refs(kb.conditions[r.id])) for r in kb.rules}
         self.compiled = {r.id: compile_condition(kb.conditions[r.id]) for r in kb.rules}
+        # A rule's outcome and test lines depend only on the values of the facts it tests and
+        # the outcomes of the rules it names; most cases share those, so results are kept by them.
+        self.inputs: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any] | None]] = {}
+        for r in kb.rules:
+            facts = sorted(set(_facts_of(kb.conditions[r.id])))
+            refs = self.refs[r.id]
+            self.inputs[r.id] = (itemgetter(*facts) if facts else _nothing), (itemgetter(*refs) if refs else None)
+        self.results: dict[str, dict[Any, _Result]] = {r.id: {} for r in kb.rules}
         self.status_rules: dict[tuple[str, str], tuple[Rule, ...]] = {}
         self.blocking: dict[tuple[str, str], tuple[Rule, ...]] = {}
         for g in GUIDELINES:
@@ -205,6 +371,22 @@ class _Static:
                     sorted((r for r in status if tid in (r.treatments or [])), key=lambda r: r.priority)
                 )
                 self.blocking[(tid, g)] = tuple(r for r in absolute if tid in (r.blocks or []))
+        self.trace_fields = {
+            r.id: {
+                "rule_id": r.id,
+                "title": r.title,
+                "statement": r.statement,
+                "citations": self.cites[r.id],
+                "grade": r.grade,
+                "note": r.note,
+                "severity": r.severity,
+            }
+            for r in kb.rules
+        }
+        self.grade = {r.id: r.grade for r in kb.rules}
+        self.plans = {g: _Plan(kb, g, self) for g in GUIDELINES}
+        self.version = kb.meta.version
+        self.reviewed = kb.meta.last_reviewed.isoformat()
 
 
 _STATIC: dict[int, _Static] = {}
@@ -219,6 +401,9 @@ def _static(kb: KnowledgeBase) -> _Static:
     return hit
 
 
+_NOT_RUN = object()
+
+
 class _Evaluator:
     """Evaluates and traces each rule at most once per case, shared by all guidelines."""
 
@@ -227,21 +412,43 @@ class _Evaluator:
         self.case = case
         self.static = _static(kb)
         self.facts = compute_facts(case)
-        self._memo: dict[str, tuple[Truth, list[Used]]] = {}
+        self._truth: dict[str, Truth] = {}
+        self._used: dict[str, tuple[Used, ...]] = {}
+        self._shown: dict[str, tuple[ValueUsed, ...]] = {}
         self._missing: dict[str, list[str]] = {}
         self._traces: dict[tuple[str, str | None], RuleTrace] = {}
         self._unknown_fields: dict[str, bool] = {}
+        self._settled: set[str] = set()
 
     def outcome(self, rule_id: str) -> Truth:
-        return self.run(rule_id)[0]
-
-    def run(self, rule_id: str) -> tuple[Truth, list[Used]]:
-        hit = self._memo.get(rule_id)
-        if hit is None:
+        truth = self._truth.get(rule_id, _NOT_RUN)
+        if truth is _NOT_RUN:
             used: list[Used] = []
-            truth = self.static.compiled[rule_id](self.facts, self.outcome, used)
-            hit = self._memo[rule_id] = (truth, used)
-        return hit
+            truth, self._used[rule_id], self._shown[rule_id] = _result(
+                self.static.compiled[rule_id](self.facts, self.outcome, used), used
+            )
+            self._truth[rule_id] = truth
+        return truth  # type: ignore[return-value]
+
+    def settle(self, plan: _Plan) -> dict[str, Truth]:
+        """Every rule the guideline's assessment asks about, evaluated; their outcomes by rule id."""
+        if plan.guideline in self._settled:
+            return self._truth
+        self._settled.add(plan.guideline)
+        truth, used_of, shown_of, facts = self._truth, self._used, self._shown, self.facts
+        # in plan order a referenced rule is already settled, so a plain look-up answers it
+        lookup = truth.__getitem__
+        for rule_id, compiled, (fact_values, ref_truths), results in plan.steps:
+            if rule_id not in truth:
+                key = fact_values(facts) if ref_truths is None else (fact_values(facts), ref_truths(truth))
+                hit = results.get(key)
+                if hit is None:
+                    used: list[Used] = []
+                    if len(results) >= _RESULTS_PER_RULE:
+                        results.clear()
+                    hit = results[key] = _result(compiled(facts, lookup, used), used)
+                truth[rule_id], used_of[rule_id], shown_of[rule_id] = hit
+        return truth
 
     def _field_unknown(self, path: str) -> bool:
         known = self._unknown_fields.get(path)
@@ -254,10 +461,9 @@ class _Evaluator:
         hit = self._missing.get(rule_id)
         if hit is not None:
             return hit
-        truth, used = self.run(rule_id)
         out: list[str] = []
-        if truth is None:
-            for u in used:
+        if self.outcome(rule_id) is None:
+            for u in self._used[rule_id]:
                 if u.result is None:
                     out += [p for p in u.inputs if p not in out and self._field_unknown(p)]
             for ref in self.static.refs[rule_id]:
@@ -265,41 +471,35 @@ class _Evaluator:
         self._missing[rule_id] = out
         return out
 
-    def cites(self, citations: list[Citation]) -> list[Cite]:
-        numbers = self.kb.citation_number()
-        return [Cite(c.ref, c.locator, numbers[c.ref]) for c in citations]
+    def values(self, rule_id: str) -> list[ValueUsed]:
+        """The rule's tests as its trace shows them."""
+        if rule_id not in self._shown:
+            self.outcome(rule_id)
+        return list(self._shown[rule_id])
 
-    def trace(self, rule: Rule, status: str | None = None) -> RuleTrace:
-        hit = self._traces.get((rule.id, status))
-        if hit is not None:
-            return hit
-        truth, used = self.run(rule.id)
-        hit = RuleTrace(
-            rule_id=rule.id,
-            title=rule.title,
-            status=status or _verdict(truth),
-            statement=rule.statement,
-            values=[ValueUsed(u.label, u.needs, u.value, _verdict(u.result)) for u in used],
-            citations=self.static.cites[rule.id],
-            grade=rule.grade,
-            note=rule.note,
-            missing=self.missing_of(rule.id),
-            severity=rule.severity,
-        )
-        self._traces[(rule.id, status)] = hit
+    def trace(self, rule_id: str, status: str | None = None) -> RuleTrace:
+        key = (rule_id, status)
+        hit = self._traces.get(key)
+        if hit is None:
+            fields = self.static.trace_fields[rule_id].copy()
+            fields["values"] = self.values(rule_id)
+            fields["status"] = status or _VERDICT[self._truth[rule_id]]
+            missing = self._missing.get(rule_id)
+            fields["missing"] = self.missing_of(rule_id) if missing is None else missing
+            hit = self._traces[key] = _built(RuleTrace, fields)
         return hit
 
 
 def _and(values: list[Truth]) -> Truth:
-    if any(v is False for v in values):
+    if False in values:
         return False
-    return True if all(v is True for v in values) else None
+    return None if None in values else True
 
 
 def _or(values: list[Truth]) -> Truth:
-    if any(v is True for v in values):
+    if True in values:
         return True
-    return False if all(v is False for v in values) else None
+    return None if None in values else False
 
 
 _EXCLUSION_EFFECT = {
@@ -321,19 +521,16 @@ def _window_status(ga_days: int | None, start: int | None, end: int | None) -> s
     return "open"
 
 
-def _diagnosis(ev: _Evaluator, guideline: str) -> tuple[Diagnosis, list[ExclusionResult]]:
-    kb = ev.kb
-    definition = [ev.trace(r, status="definition") for r in kb.rules_of("definition", guideline)]
-    criteria_rules = kb.rules_of("diagnostic_criterion", guideline)
-    exclusion_rules = kb.rules_of("exclusion", guideline)
-
-    history = _or([ev.outcome(r.id) for r in criteria_rules if r.pathway == "history"])
-    exam_core = _and([ev.outcome(r.id) for r in criteria_rules if r.pathway == "physical_exam"])
-    exclusion_truths = [ev.outcome(r.id) for r in exclusion_rules]
+def _diagnosis(ev: _Evaluator, plan: _Plan) -> tuple[Diagnosis, list[ExclusionResult]]:
+    truth = ev.settle(plan)
+    definition = [ev.trace(r, status="definition") for r in plan.definition]
+    history = _or([truth[r] for r in plan.history])
+    exam_core = _and([truth[r] for r in plan.exam])
+    exclusion_truths = [truth[r] for r, _ in plan.exclusions]
     # The examination-based picture needs every exclusion known to be absent.
     exam = _and([exam_core] + [None if t is None else not t for t in exclusion_truths])
 
-    basis = [name for name, truth in (("history", history), ("physical_exam", exam)) if truth is True]
+    basis = [name for name, t in (("history", history), ("physical_exam", exam)) if t is True]
     if basis:
         status: Verdict = "met"
     elif history is False and exam is False:
@@ -342,9 +539,15 @@ def _diagnosis(ev: _Evaluator, guideline: str) -> tuple[Diagnosis, list[Exclusio
         status = "insufficient_data"
 
     exclusions = []
-    for rule, truth in zip(exclusion_rules, exclusion_truths):
-        finding = _finding(truth)
-        exclusions.append(ExclusionResult(rule.exclusion or "", finding, _EXCLUSION_EFFECT[finding], ev.trace(rule, status=finding)))
+    for (rule_id, exclusion), excluded in zip(plan.exclusions, exclusion_truths, strict=True):
+        finding = _finding(excluded)
+        result = {
+            "exclusion": exclusion,
+            "status": finding,
+            "effect": _EXCLUSION_EFFECT[finding],
+            "trace": ev.trace(rule_id, status=finding),
+        }
+        exclusions.append(_built(ExclusionResult, result))
 
     present = [e.exclusion.replace("_", " ") for e in exclusions if e.status == "present"]
     if status == "met":
@@ -356,157 +559,134 @@ def _diagnosis(ev: _Evaluator, guideline: str) -> tuple[Diagnosis, list[Exclusio
         summary = "Does not meet the criteria: no qualifying history"
         summary += f", and {', '.join(present)} rules out the examination-based picture." if present else ", and no painless second-trimester dilation on examination."
     pathways = {"history": _verdict(history), "physical_exam": _verdict(exam)}
-    criteria = [ev.trace(r) for r in criteria_rules]
+    criteria = [ev.trace(r) for r in plan.criteria]
     if status == "insufficient_data":
         needed: list[str] = []
-        for rule, trace in zip(criteria_rules, criteria):
-            if pathways[rule.pathway or "history"] == "insufficient_data":
-                needed += [label_of(p) for p in trace.missing if label_of(p) not in needed]
+        for rule_id, trace in zip(plan.criteria, criteria, strict=True):
+            if pathways[plan.pathway_of[rule_id]] == "insufficient_data":
+                needed += [_label(p) for p in trace.missing if _label(p) not in needed]
         if pathways["physical_exam"] == "insufficient_data":
             for e in exclusions:
-                needed += [label_of(p) for p in e.trace.missing if label_of(p) not in needed]
+                needed += [_label(p) for p in e.trace.missing if _label(p) not in needed]
         summary = "Cannot decide yet. Still unknown: " + "; ".join(needed) + "." if needed else (
             "Cannot decide yet: answers needed before the criteria can be applied."
         )
     return Diagnosis(status, basis, summary, pathways, definition, criteria), exclusions
 
 
-def _risk(ev: _Evaluator, kind_title: str, guideline: str) -> RiskFinding:
-    rules = [r for r in ev.kb.rules_of("risk_finding", guideline) if r.title.startswith(kind_title)]
-    # the guideline's own rule wins over a shared one
-    rules.sort(key=lambda r: r.guideline == "all")
-    rule = rules[0]
-    truth = ev.outcome(rule.id)
-    return RiskFinding(_finding(truth), False, ev.trace(rule, status=_finding(truth)))
+def _risk(ev: _Evaluator, plan: _Plan, kind_title: str) -> RiskFinding:
+    rule_id = plan.risk[kind_title][0]
+    finding = _finding(ev.settle(plan)[rule_id])
+    return RiskFinding(finding, False, ev.trace(rule_id, status=finding))
 
 
-def _cerclage(ev: _Evaluator, guideline: str) -> Cerclage:
-    kb = ev.kb
-    rules = kb.rules_of("cerclage_indication", guideline)
-    order = {"physical_exam": 0, "ultrasound": 1, "history": 2}
-    rules.sort(key=lambda r: order[r.indication or "history"])
-    traces = [ev.trace(r) for r in rules]
-    met = [r.indication for r in rules if ev.outcome(r.id) is True]
-    if met:
-        indication: Indication = met[0]  # type: ignore[assignment]
-    elif any(ev.outcome(r.id) is None for r in rules):
-        indication = "insufficient_data"
-    else:
-        indication = "none"
+def _cerclage(ev: _Evaluator, plan: _Plan) -> Cerclage:
+    truth = ev.settle(plan)
+    traces = [ev.trace(r) for r, _ in plan.indications]
+    indication: Indication = "none"
+    for rule_id, which in plan.indications:
+        met = truth[rule_id]
+        if met is True:
+            indication = which  # type: ignore[assignment]
+            break
+        if met is None:
+            indication = "insufficient_data"
 
     contraindications, cleared = [], []
-    for rule in kb.rules_of("contraindication", guideline):
-        truth = ev.outcome(rule.id)
-        if truth is False:
-            cleared.append(rule.title)
+    for rule_id, title in plan.contraindications:
+        found = truth[rule_id]
+        if found is False:
+            cleared.append(title)
         else:
-            contraindications.append(ev.trace(rule, status=_finding(truth)))
+            contraindications.append(ev.trace(rule_id, status=_finding(found)))
 
     ga = ev.facts["gestational_age"]
     ga_days = None if not isinstance(ga, int) else ga
     windows = []
-    for rule in kb.rules_of("timing_window", guideline):
-        w = rule.window
-        assert w is not None
-        windows.append(
-            Window(
-                rule_id=rule.id,
-                title=rule.title,
-                treatments=list(rule.applies_to or []),
-                kind=rule.window_kind or "",
-                start=w.start,
-                end=w.end,
-                label=w.label,
-                status=_window_status(ga_days, w.start_days, w.end_days),
-                citations=ev.cites(rule.citations),
-                statement=rule.statement,
-            )
-        )
+    for fields, applies, cites, start, end in plan.windows:
+        window = fields.copy()
+        window["treatments"] = list(applies)
+        window["citations"] = list(cites)
+        window["status"] = _window_status(ga_days, start, end)
+        windows.append(_built(Window, window))
 
     absolute = [c.title for c in contraindications if c.status == "present" and c.severity == "absolute"]
-    words = {
-        "history": "history-indicated",
-        "ultrasound": "ultrasound-indicated",
-        "physical_exam": "physical-examination-indicated",
-    }
-    if indication in words:
-        summary = f"Indication: {words[indication]} cerclage under {GUIDELINE_NAMES[guideline]}."
-    elif indication == "none":
-        summary = f"No cerclage indication under {GUIDELINE_NAMES[guideline]}."
-    else:
-        summary = "Indication cannot be decided yet: some answers that matter are unknown."
+    summary = plan.summaries[indication]
     if absolute:
         summary += " Contraindicated now: " + "; ".join(absolute) + "."
     return Cerclage(indication, traces, contraindications, cleared, windows, summary)
 
 
-def _treatments(ev: _Evaluator, guideline: str) -> list[TreatmentResult]:
-    kb = ev.kb
+def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
+    static = ev.static
+    truth = ev.settle(plan)
     results = []
-    for tid, treatment in kb.treatments.items():
+    for tid, name, short_name, blocking, candidates in plan.treatments:
         pending: list[str] = []
         missing: list[str] = []
         # An absolute contraindication that is present blocks the option outright.
-        blocking = ev.static.blocking[(tid, guideline)]
-        chosen: tuple[Rule, str] | None = None
-        present = [r for r in blocking if ev.outcome(r.id) is True]
+        present = [b for b in blocking if truth[b[0]] is True]
         if present:
-            rule = present[0]
-            reasons = "; ".join(r.title for r in present)
-            chosen = (rule, f"Contraindicated: {reasons}. {rule.statement}")
+            rule_id, _, statement, _ = present[0]
+            reason = f"Contraindicated: {'; '.join(b[1] for b in present)}. {statement}"
             status = "contraindicated"
         else:
-            for r in blocking:
-                if ev.outcome(r.id) is None:
-                    pending.append(f"Contraindication not yet excluded: {r.title}")
-                    missing += [m for m in ev.missing_of(r.id) if m not in missing]
-            candidates = ev.static.status_rules[(tid, guideline)]
-            could_offer: list[Rule] = []
-            for r in candidates:
-                truth = ev.outcome(r.id)
-                if truth is True:
-                    chosen = (r, r.statement)
+            for rule_id, _, _, not_excluded in blocking:
+                if truth[rule_id] is None:
+                    pending.append(not_excluded)
+                    missing += [m for m in ev.missing_of(rule_id) if m not in missing]
+            could_offer: list[str] = []
+            chosen = None
+            for candidate in candidates:
+                rule_id, title, _, _, would_make, offers, _ = candidate
+                answer = truth[rule_id]
+                if answer is True:
+                    chosen = candidate
                     break
-                if truth is None:
-                    pending.append(f"{r.title} (would make it {r.status.replace('_', ' ') if r.status else ''})")
-                    missing += [m for m in ev.missing_of(r.id) if m not in missing]
-                    if r.status in ("recommended", "consider"):
-                        could_offer.append(r)
+                if answer is None:
+                    pending.append(would_make)
+                    missing += [m for m in ev.missing_of(rule_id) if m not in missing]
+                    if offers:
+                        could_offer.append(title)
             if chosen is None:  # the knowledge base ends every list with an "otherwise"; be safe anyway
-                raise RuntimeError(f"no status rule matched treatment {tid} under {guideline}")
-            status = chosen[0].status or "not_applicable"
-            if kb.conditions[chosen[0].id] is None and could_offer:
+                raise RuntimeError(f"no status rule matched treatment {tid} under {plan.guideline}")
+            rule_id, _, sets, statement, _, _, otherwise = chosen
+            status = sets or "not_applicable"
+            reason = statement
+            if otherwise and could_offer:
                 # Only the fallback matched, but an unknown answer could still make the option one
                 # to offer: that is undecided, not "not applicable".
                 status = "insufficient_data"
-                chosen = (
-                    chosen[0],
+                reason = (
                     "Cannot decide yet: it depends on answers that are unknown ("
-                    + "; ".join(r.title for r in could_offer)
+                    + "; ".join(could_offer)
                     + "). Otherwise: "
-                    + chosen[0].statement,
+                    + statement
                 )
-        rule, reason = chosen
-        trace = ev.trace(rule)
-        results.append(
-            TreatmentResult(
-                treatment=tid,
-                name=treatment.name,
-                short_name=treatment.short_name,
-                status=status,
-                reason=reason,
-                rule_id=rule.id,
-                citations=trace.citations,
-                values=trace.values,
-                pending=pending,
-                missing=missing,
-                grade=rule.grade,
-            )
-        )
+        result = {
+            "treatment": tid,
+            "name": name,
+            "short_name": short_name,
+            "status": status,
+            "reason": reason,
+            "rule_id": rule_id,
+            "citations": static.cites[rule_id],
+            "values": ev.values(rule_id),
+            "pending": pending,
+            "missing": missing,
+            "grade": static.grade[rule_id],
+        }
+        results.append(_built(TreatmentResult, result))
     return results
 
 
-def _collect_missing(ev: _Evaluator, guideline: str, assessment_parts: dict[str, Any]) -> list[MissingInput]:
+def _collect_missing(
+    plan: _Plan,
+    diagnosis: Diagnosis,
+    exclusions: list[ExclusionResult],
+    cerclage: Cerclage,
+    treatments: list[TreatmentResult],
+) -> list[MissingInput]:
     affects: dict[str, list[str]] = {}
 
     def add(paths: list[str], what: str) -> None:
@@ -515,24 +695,24 @@ def _collect_missing(ev: _Evaluator, guideline: str, assessment_parts: dict[str,
             if what not in bucket:
                 bucket.append(what)
 
-    diagnosis: Diagnosis = assessment_parts["diagnosis"]
     if diagnosis.status == "insufficient_data":
-        pathway_of = {r.id: r.pathway for r in ev.kb.rules_of("diagnostic_criterion", guideline)}
         for trace in diagnosis.criteria:
-            if diagnosis.pathways[pathway_of[trace.rule_id] or "history"] == "insufficient_data":
+            if diagnosis.pathways[plan.pathway_of[trace.rule_id]] == "insufficient_data":
                 add(trace.missing, "diagnosis")
         if diagnosis.pathways["physical_exam"] == "insufficient_data":
-            for e in assessment_parts["exclusions"]:
+            for e in exclusions:
                 add(e.trace.missing, "diagnosis")
-    cerclage: Cerclage = assessment_parts["cerclage"]
     blocked = any(c.status == "present" and c.severity == "absolute" for c in cerclage.contraindications)
     for trace in cerclage.indications:
         # With an absolute contraindication present, no answer could make cerclage an option.
         if trace.status == "insufficient_data" and not blocked:
             add(trace.missing, "cerclage indication")
-    for t in assessment_parts["treatments"]:
+    for t in treatments:
         add(t.missing, t.short_name)
-    return [MissingInput(p, label_of(p), section_of(p), sorted(a)) for p, a in affects.items()]
+    return [
+        _built(MissingInput, {"field": p, "label": _label(p), "section": _section(p), "affects": sorted(a)})
+        for p, a in affects.items()
+    ]
 
 
 def assess(case: Case, guideline: str, kb: KnowledgeBase | None = None, _ev: _Evaluator | None = None) -> Assessment:
@@ -541,23 +721,24 @@ def assess(case: Case, guideline: str, kb: KnowledgeBase | None = None, _ev: _Ev
         raise ValueError(f"guideline must be one of {', '.join(GUIDELINES)}")
     kb = kb or default_knowledge_base()
     ev = _ev or _Evaluator(kb, case)
-    diagnosis, exclusions = _diagnosis(ev, guideline)
-    parts: dict[str, Any] = {
-        "diagnosis": diagnosis,
-        "exclusions": exclusions,
-        "short_cervix": _risk(ev, "Short cervix", guideline),
-        "risk_factors": _risk(ev, "Cervical risk factors", guideline),
-        "cerclage": _cerclage(ev, guideline),
-        "treatments": _treatments(ev, guideline),
-    }
-    missing = _collect_missing(ev, guideline, parts)
+    plan = ev.static.plans[guideline]
+    diagnosis, exclusions = _diagnosis(ev, plan)
+    short_cervix = _risk(ev, plan, "Short cervix")
+    risk_factors = _risk(ev, plan, "Cervical risk factors")
+    cerclage = _cerclage(ev, plan)
+    treatments = _treatments(ev, plan)
     return Assessment(
         guideline=guideline,
-        guideline_name=GUIDELINE_NAMES[guideline],
-        knowledge_base_version=kb.meta.version,
-        knowledge_base_reviewed=kb.meta.last_reviewed.isoformat(),
-        missing=missing,
-        **parts,
+        guideline_name=plan.name,
+        knowledge_base_version=ev.static.version,
+        knowledge_base_reviewed=ev.static.reviewed,
+        diagnosis=diagnosis,
+        exclusions=exclusions,
+        short_cervix=short_cervix,
+        risk_factors=risk_factors,
+        cerclage=cerclage,
+        treatments=treatments,
+        missing=_collect_missing(plan, diagnosis, exclusions, cerclage, treatments),
     )
 
 
@@ -568,32 +749,32 @@ def assess_all(case: Case, kb: KnowledgeBase | None = None) -> AllAssessments:
     results = {g: assess(case, g, kb, ev) for g in GUIDELINES}
     disagreements: list[Disagreement] = []
 
-    def compare(topic: str, answer: dict[str, str], reason: dict[str, str], cites: dict[str, list[Cite]]) -> None:
-        if len(set(answer.values())) > 1:
-            disagreements.append(Disagreement(topic, answer, reason, cites))
+    def compare(topic: str, answer: Any, reason: Any, cites: Any) -> None:
+        # Reasons and citations are only gathered where the guidelines actually disagree.
+        answers = {g: answer(a) for g, a in results.items()}
+        if len(set(answers.values())) > 1:
+            reasons = {g: reason(a) for g, a in results.items()}
+            disagreements.append(Disagreement(topic, answers, reasons, {g: cites(a) for g, a in results.items()}))
 
     compare(
         "Diagnosis",
-        {g: a.diagnosis.status for g, a in results.items()},
-        {g: a.diagnosis.summary for g, a in results.items()},
-        {g: [c for t in a.diagnosis.criteria for c in t.citations] for g, a in results.items()},
+        lambda a: a.diagnosis.status,
+        lambda a: a.diagnosis.summary,
+        lambda a: [c for t in a.diagnosis.criteria for c in t.citations],
     )
     compare(
         "Cerclage indication",
-        {g: a.cerclage.indication for g, a in results.items()},
-        {g: a.cerclage.summary for g, a in results.items()},
-        {
-            g: [c for t in a.cerclage.indications if t.status != "not_met" for c in t.citations]
-            or [c for t in a.cerclage.indications for c in t.citations]
-            for g, a in results.items()
-        },
+        lambda a: a.cerclage.indication,
+        lambda a: a.cerclage.summary,
+        lambda a: [c for t in a.cerclage.indications if t.status != "not_met" for c in t.citations]
+        or [c for t in a.cerclage.indications for c in t.citations],
     )
-    for i, tid in enumerate(kb.treatments):
+    for i, treatment in enumerate(kb.treatments.values()):
         compare(
-            kb.treatments[tid].name,
-            {g: a.treatments[i].status for g, a in results.items()},
-            {g: a.treatments[i].reason for g, a in results.items()},
-            {g: a.treatments[i].citations for g, a in results.items()},
+            treatment.name,
+            lambda a, i=i: a.treatments[i].status,
+            lambda a, i=i: a.treatments[i].reason,
+            lambda a, i=i: a.treatments[i].citations,
         )
 
     # One entry per unknown field: what it affects, with the guidelines it affects it under.

@@ -122,15 +122,26 @@ def _fact(name: str, kind: FactKind, description: str, inputs: tuple[str, ...], 
     return register
 
 
+_TRI_FACT = {Tri.present: "present", Tri.absent: "absent", Tri.unknown: UNKNOWN}
+_AMNIO_FACT = {a: UNKNOWN if a == Amniocentesis.unknown else a.value for a in Amniocentesis}
+# Amniocentesis read as the infection exclusion: not done counts as no infection found.
+_AMNIO_INFECTION = {
+    Amniocentesis.infection_found: "present",
+    Amniocentesis.no_infection: "absent",
+    Amniocentesis.not_done: "absent",
+    Amniocentesis.unknown: UNKNOWN,
+}
+
+
 def _tri(value: Tri) -> Any:
-    return UNKNOWN if value == Tri.unknown else value.value
+    return _TRI_FACT[value]
 
 
 def _tri_any(values: list[Any]) -> Any:
     """Kleene OR over present/absent/UNKNOWN."""
-    if any(v == "present" for v in values if v is not UNKNOWN):
+    if "present" in values:
         return "present"
-    if any(v is UNKNOWN for v in values):
+    if UNKNOWN in values:
         return UNKNOWN
     return "absent"
 
@@ -143,8 +154,14 @@ def _any_birth(items: list[PriorBirth] | None, test: Callable[[int], bool]) -> A
     """present if any entry's gestational age passes ``test``; absent only when all are known to fail."""
     if items is None:
         return UNKNOWN
-    results = [UNKNOWN if b.gestational_age is None else ("present" if test(b.gestational_age.total_days) else "absent") for b in items]
-    return _tri_any(results)
+    age_unknown = False
+    for birth in items:
+        ga = birth.gestational_age
+        if ga is None:
+            age_unknown = True
+        elif test(ga.total_days):
+            return "present"
+    return UNKNOWN if age_unknown else "absent"
 
 
 GA_MAX_DAYS = 42 * 7 + 6
@@ -291,10 +308,9 @@ def _loss_or_ptb(case: Case) -> Any:
     range=(0, 40),
 )
 def _ptb_plus_losses(case: Case) -> Any:
-    h = case.history
-    counts = [h.painless_second_trimester_losses, h.spontaneous_preterm_births]
-    known = sum(len(c) for c in counts if c is not None)
-    if all(c is not None for c in counts):
+    losses, births = case.history.painless_second_trimester_losses, case.history.spontaneous_preterm_births
+    known = (0 if losses is None else len(losses)) + (0 if births is None else len(births))
+    if losses is not None and births is not None:
         return known
     return Interval(known, math.inf)
 
@@ -364,7 +380,7 @@ def _failed_tv(case: Case) -> Any:
     )),
 )
 def _risk(case: Case) -> Any:
-    return _tri_any([_tri(v) for v in case.risk_factors.__dict__.values()])
+    return _tri_any([_TRI_FACT[v] for v in case.risk_factors.__dict__.values()])
 
 
 # -- exam and ultrasound --------------------------------------------------------------
@@ -381,12 +397,11 @@ def _membranes(case: Case) -> Any:
 
 
 def _shortest(case: Case, low: int | None, high: int | None, high_inclusive: bool) -> Any:
-    lengths = [
-        s.cervical_length_mm
-        for s in case.ultrasound.cervical_lengths
-        if (low is None or s.gestational_age.total_days >= low)
-        and (high is None or (s.gestational_age.total_days <= high if high_inclusive else s.gestational_age.total_days < high))
-    ]
+    lengths = []
+    for scan in case.ultrasound.cervical_lengths:
+        day = scan.gestational_age.total_days
+        if (low is None or day >= low) and (high is None or (day <= high if high_inclusive else day < high)):
+            lengths.append(scan.cervical_length_mm)
     return min(lengths) if lengths else UNKNOWN
 
 
@@ -486,8 +501,7 @@ def _chorio(case: Case) -> Any:
     choices=("infection_found", "no_infection", "not_done"),
 )
 def _amnio(case: Case) -> Any:
-    value = case.exclusions.amniocentesis
-    return UNKNOWN if value == Amniocentesis.unknown else value.value
+    return _AMNIO_FACT[case.exclusions.amniocentesis]
 
 
 @_fact(
@@ -498,10 +512,8 @@ def _amnio(case: Case) -> Any:
     ("exclusions.clinical_chorioamnionitis", "exclusions.amniocentesis"),
 )
 def _infection(case: Case) -> Any:
-    chorio = _tri(case.exclusions.clinical_chorioamnionitis)
-    amnio = case.exclusions.amniocentesis
-    found = UNKNOWN if amnio == Amniocentesis.unknown else ("present" if amnio == Amniocentesis.infection_found else "absent")
-    return _tri_any([chorio, found])
+    ex = case.exclusions
+    return _tri_any([_TRI_FACT[ex.clinical_chorioamnionitis], _AMNIO_INFECTION[ex.amniocentesis]])
 
 
 @_fact("fetal_demise", "tri", "Fetal demise.", ("fetal.fetal_demise",))

@@ -144,18 +144,23 @@ def compile_condition(cond: Condition | None) -> Compiled:
         spec = FACTS[cond.fact]
         fact, op, want = cond.fact, cond.op, cond.value
         label, needs, inputs = spec.label, describe_need(cond), spec.inputs
-        cache: dict[Any, tuple[Truth, str]] = {}
+        # A test's answer and its line in the trace depend only on the fact's value, so each
+        # distinct value is worked out once per knowledge base; ``Used`` is immutable and shared.
+        unknown = Used(fact, label, needs, show_value(spec, UNKNOWN), None, inputs)
+        cache: dict[Any, Used] = {}
 
         def leaf(facts: dict[str, Any], outcome: Callable[[str], Truth], used: list[Used]) -> Truth:
             have = facts[fact]
-            key = have if not isinstance(have, Interval) else (have.low, have.high)
-            hit = cache.get(key) if have is not UNKNOWN else None
-            if hit is None:
-                hit = (_compare(op, have, want), show_value(spec, have))
-                if have is not UNKNOWN:
-                    cache[key] = hit
-            used.append(Used(fact, label, needs, hit[1], hit[0], inputs))
-            return hit[0]
+            if have is UNKNOWN:
+                hit = unknown
+            else:
+                key = (have.low, have.high) if type(have) is Interval else have
+                hit = cache.get(key)
+                if hit is None:
+                    shown = show_value(spec, have)
+                    hit = cache[key] = Used(fact, label, needs, shown, _compare(op, have, want), inputs)
+            used.append(hit)
+            return hit.result
 
         return leaf
     if isinstance(cond, RuleRef):
