@@ -389,12 +389,12 @@ def run_engine(plan: Plan, figs: Figures, raw: dict) -> None:
             1000 * e["yaml_parse_in_loader_s"],
             "ms",
             3,
-            f"median of 3 in-process loads; yaml.safe_load/yaml.load timed inside load_knowledge_base() "
+            f"median of 3 in-process loads; dashboard.kb.parse_yaml timed inside load_knowledge_base() "
             f"({e['yaml_texts']} files, {e['yaml_bytes'] // 1024} KB); the rest is validation and indexing",
             section="engine",
             note=f"{e['yaml_share_of_load']:.0%} of an in-process load of {1000 * e['kb_load_in_process_s']:.0f} ms"
             + (
-                f"; libyaml CSafeLoader parses the same text in {1000 * e['yaml_parse_libyaml_s']:.0f} ms"
+                f"; PyYAML's CSafeLoader would take {1000 * e['yaml_parse_libyaml_s']:.0f} ms"
                 if "yaml_parse_libyaml_s" in e
                 else ""
             ),
