@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard.kb import KnowledgeBaseError
-from dashboard.ui import knowledge_base, session_guard, sidebar
+from dashboard.ui import knowledge_base, one_case_per_run, session_guard, sidebar
 
 st.set_page_config(
     page_title="Cervical insufficiency: decision support",
@@ -34,7 +34,8 @@ pages = [
 ]
 page = st.navigation(pages)
 lost = session_guard()
-sidebar(kb)
-if lost:
-    st.stop()  # draw nothing else until the user starts afresh (see session_guard)
-page.run()
+with one_case_per_run():  # the answers cannot change during a run: read them once
+    sidebar(kb)
+    if lost:
+        st.stop()  # draw nothing else until the user starts afresh (see session_guard)
+    page.run()

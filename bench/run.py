@@ -361,6 +361,17 @@ def run_engine(plan: Plan, figs: Figures, raw: dict) -> None:
         f"{n} scenario cases in rounds for {plan.engine_s:g} s, {core}",
         section="engine",
     )
+    if "assess_all_first_sight_per_s" in e:
+        figs.add(
+            "engine.assess_all_first_sight",
+            "Engine: assess_all per second, cases not seen before",
+            e["assess_all_first_sight_per_s"],
+            "calls/s",
+            e["assess_all_first_sight_calls"],
+            f"{n} scenario cases per round, each round on a freshly loaded knowledge base (empty outcome "
+            f"caches; load and preparation not timed), {core}",
+            section="engine",
+        )
     for g in ("acog", "rcog", "nice"):
         figs.add(
             f"engine.assess_{g}",

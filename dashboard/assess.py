@@ -392,6 +392,11 @@ class _Static:
 _STATIC: dict[int, _Static] = {}
 
 
+def prepare(kb: KnowledgeBase) -> None:
+    """Do the once-per-knowledge-base preparation now rather than on the first assessment."""
+    _static(kb)
+
+
 def _static(kb: KnowledgeBase) -> _Static:
     hit = _STATIC.get(id(kb))
     if hit is None or hit.kb_ref is not kb:  # type: ignore[attr-defined]

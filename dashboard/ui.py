@@ -8,7 +8,9 @@ written to disk or logged.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,8 +100,31 @@ def form_values() -> dict[str, Any]:
     return {k: v for k, v in st.session_state.items() if isinstance(k, str) and (k.startswith(IN) or k.startswith(ROWS))}
 
 
+_THIS_RUN: ContextVar[CaseState | None] = ContextVar("case_this_run", default=None)
+
+
+@contextmanager
+def one_case_per_run() -> Iterator[None]:
+    """Within the block, every ``current_case()`` returns the case as it was on entry.
+
+    Reading the form means reading every session-state key, which is most of an Intake
+    section's server time when a run asks a few dozen times. Widget changes and callbacks
+    reach the session before a run starts, so within a run the answers stand still; the
+    rows a section creates while it draws (an empty earlier loss or scan) read as the case
+    already did.
+    """
+    token = _THIS_RUN.set(current_case())
+    try:
+        yield
+    finally:
+        _THIS_RUN.reset(token)
+
+
 def current_case() -> CaseState:
     """The case the intake form describes now, or the problems that stop it being read."""
+    pinned = _THIS_RUN.get()
+    if pinned is not None:
+        return pinned
     values = form_values()
     # The frame, the sidebar and the page all ask for the case in one rerun: build it once
     # per distinct set of answers.
@@ -128,16 +153,15 @@ def current_assessment(case: Case) -> AllAssessments:
 # --------------------------------------------------------------------------- live intake sections
 
 _GLANCE_SLOT = "_glance_slot"
-_FULL_RUN_VALIDITY = "_full_run_validity"
 _CASE_FILE = "_case_file"
 
 
 class CaseFileHolder:
     """This session's current case file, read when Download is clicked (a deferred download).
 
-    The Intake sections rerun on their own, without the page around them, so the download
-    button cannot be redrawn with fresh data on every answer. It is given ``read`` instead,
-    which Streamlit calls only at the click; every draw of the summary keeps ``data`` current.
+    The download button is given ``read``, which Streamlit calls only at the click, instead of
+    a copy of the case made on every rerun; every draw of the Intake summary keeps ``data``
+    current.
     """
 
     __slots__ = ("data",)
@@ -156,43 +180,6 @@ def case_file() -> CaseFileHolder:
     if holder is None:
         holder = st.session_state[_CASE_FILE] = CaseFileHolder()
     return holder
-
-
-def _fragment_rerun() -> bool:
-    """True while one fragment reruns on its own (not as part of a whole-page run)."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    return bool(ctx and ctx.fragment_ids_this_run)
-
-
-def start_live_page() -> None:
-    """Call once at the top of a page made of live sections, in every whole-page run."""
-    st.session_state[_FULL_RUN_VALIDITY] = current_case().case is not None
-
-
-@st.fragment
-def live_section(render: Callable[[], None], summary_slot: Any, show_summary: Callable[[], None]) -> None:
-    """One intake section that reruns on its own when one of its answers changes.
-
-    Streamlit's cost is per element drawn, so rerunning one section (about ten elements)
-    instead of the whole page (about 130) is what keeps an answer instant. What depends on
-    every section is redrawn too: the sidebar's glance and the page's summary live in
-    ``st.empty`` slots that every section writes to, and the last write wins. In a
-    whole-page run a section only reserves its place in those slots; the page then draws
-    them once. If an answer makes the case readable or unreadable, the whole page reruns,
-    so the download button and every message agree with it.
-    """
-    render()
-    glance_slot = st.session_state[_GLANCE_SLOT]
-    if not _fragment_rerun():
-        glance_slot.empty()
-        summary_slot.empty()
-        return
-    if (current_case().case is not None) != st.session_state.get(_FULL_RUN_VALIDITY):
-        st.rerun(scope="app")
-    show_glance()
-    show_summary()
 
 
 def guideline() -> str:
@@ -373,8 +360,6 @@ def sidebar(kb: KnowledgeBase) -> None:
             help="The Criteria and Treatments pages show this guideline first; every page also compares all three.",
         )
         st.markdown("**This case**")
-        # One slot that always holds the latest glance: the Intake page's sections rewrite it
-        # when they rerun on their own (see live_section), so it never lags behind the form.
         slot = st.empty()
         st.session_state[_GLANCE_SLOT] = slot
         show_glance()
@@ -387,12 +372,7 @@ def sidebar(kb: KnowledgeBase) -> None:
 
 
 def show_glance() -> None:
-    """The case at a glance, drawn into the sidebar's slot (replacing what it held).
-
-    One element, never a container: sections that rerun on their own share this slot (see
-    live_section), and Streamlit 1.67 loses a container's children when a whole-page run
-    writes one into a slot those sections have reserved (seen in Chromium).
-    """
+    """The case at a glance, in the sidebar's slot: one element, the list and the count."""
     state = current_case()
     slot = st.session_state[_GLANCE_SLOT]
     if state.case is None:
@@ -477,9 +457,7 @@ __all__ = [
     "add_row",
     "glance",
     "case_file",
-    "live_section",
-    "show_glance",
-    "start_live_page",
+    "one_case_per_run",
     "remove_row",
     "problem_list",
     "problem_lines",

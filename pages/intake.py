@@ -26,13 +26,10 @@ from dashboard.ui import (
     current_assessment,
     current_case,
     ensure_rows,
-    live_section,
     load_case_file,
     problem_list,
     problem_lines,
     remove_row,
-    show_glance,
-    start_live_page,
 )
 
 require_frame()  # first: run inside the app frame, never as a bare legacy page
@@ -43,7 +40,6 @@ st.caption(
     "No names, record numbers or dates of birth are asked for, and nothing is stored."
 )
 
-start_live_page()
 state = current_case()
 
 focus = st.query_params.get("section")
@@ -367,7 +363,7 @@ def fetal_section() -> None:
 
 # ------------------------------------------------------------------ completeness and what is missing
 def show_summary() -> None:
-    """Completeness and what is still missing, as one element in the summary slot (see ui.show_glance)."""
+    """Completeness and what is still missing, below the sections."""
     state = current_case()
     case_file().data = None if state.case is None else case_to_json(state.case)
     if state.case is None:
@@ -392,22 +388,20 @@ def show_summary() -> None:
     summary_slot.markdown(text)
 
 
-# Each section reruns on its own when one of its answers changes (see ui.live_section); the
-# summary slot below them and the sidebar's glance are redrawn by whichever section ran last.
-sections = st.container()
+# Every answer reruns the whole page. Sections as st.fragment would rerun faster, but a
+# fragment's rerun is dropped by a server that no longer holds the session (after a restart
+# or a long disconnection), so the page would ignore answers without saying the case was lost.
+for draw in (
+    pregnancy_section,
+    history_section,
+    risk_factors_section,
+    symptoms_section,
+    exam_section,
+    ultrasound_section,
+    exclusions_section,
+    fetal_section,
+):
+    draw()
 st.subheader("Completeness", anchor="completeness")
 summary_slot = st.empty()
-with sections:
-    for draw in (
-        pregnancy_section,
-        history_section,
-        risk_factors_section,
-        symptoms_section,
-        exam_section,
-        ultrasound_section,
-        exclusions_section,
-        fetal_section,
-    ):
-        live_section(draw, summary_slot, show_summary)
 show_summary()
-show_glance()

@@ -144,7 +144,7 @@ def test_gestational_age_can_be_entered_with_the_keyboard_alone(page, streamlit_
 def test_one_answer_updates_the_glance_the_summary_and_the_download_at_once(
     page, streamlit_server, tmp_path, request
 ) -> None:
-    """An answer reruns only its section, yet the sidebar, the summary and the case file follow it at once."""
+    """One answer updates the sidebar, the summary and the downloadable case file at once."""
     open_app(page, streamlit_server)
     go_to(page, "Intake")
     sidebar = page.get_by_test_id("stSidebarUserContent")
