@@ -107,8 +107,8 @@ _THIS_RUN: ContextVar[CaseState | None] = ContextVar("case_this_run", default=No
 def one_case_per_run() -> Iterator[None]:
     """Within the block, every ``current_case()`` returns the case as it was on entry.
 
-    Reading the form means reading every session-state key, which is most of an Intake
-    section's server time when a run asks a few dozen times. Widget changes and callbacks
+    Reading the form means reading every session-state key, a large share of an Intake
+    rerun's server time when a run asks about twenty times. Widget changes and callbacks
     reach the session before a run starts, so within a run the answers stand still; the
     rows a section creates while it draws (an empty earlier loss or scan) read as the case
     already did.
