@@ -150,9 +150,8 @@ def current_assessment(case: Case) -> AllAssessments:
     return memo[1]
 
 
-# --------------------------------------------------------------------------- live intake sections
+# --------------------------------------------------------------------------- the Intake case file
 
-_GLANCE_SLOT = "_glance_slot"
 _CASE_FILE = "_case_file"
 
 
@@ -360,8 +359,6 @@ def sidebar(kb: KnowledgeBase) -> None:
             help="The Criteria and Treatments pages show this guideline first; every page also compares all three.",
         )
         st.markdown("**This case**")
-        slot = st.empty()
-        st.session_state[_GLANCE_SLOT] = slot
         show_glance()
         if st.button("New case", icon=":material/restart_alt:", width="stretch"):
             _confirm_new_case()
@@ -372,15 +369,14 @@ def sidebar(kb: KnowledgeBase) -> None:
 
 
 def show_glance() -> None:
-    """The case at a glance, in the sidebar's slot: one element, the list and the count."""
+    """The case at a glance: one element, the list and the count."""
     state = current_case()
-    slot = st.session_state[_GLANCE_SLOT]
     if state.case is None:
-        slot.error(f"{len(state.problems)} answer(s) need attention on the Intake page.", icon=":material/error:")
+        st.error(f"{len(state.problems)} answer(s) need attention on the Intake page.", icon=":material/error:")
         return
     done, total = overall(completeness(state.case))
     lines = [f"- {line}" for line in glance(state.case)]
-    slot.markdown("\n".join(lines) + f"\n\nIntake {done} of {total} answered")
+    st.markdown("\n".join(lines) + f"\n\nIntake {done} of {total} answered")
 
 
 def glance(case: Case) -> list[str]:

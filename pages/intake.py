@@ -93,7 +93,7 @@ with st.container(border=True):
         if state.case is not None:
             st.download_button(
                 "Download case file (JSON)",
-                # Read at the click: the sections below rerun on their own and keep it current.
+                # Read at the click (kept current by show_summary), not copied into every rerun.
                 data=case_file().read,
                 file_name="cervical-insufficiency-case.json",
                 mime="application/json",
@@ -123,7 +123,7 @@ with st.container(border=True):
 
 
 def pregnancy_section() -> None:
-    """This pregnancy: one row of three inputs (few elements, so an answer here reruns fast)."""
+    """This pregnancy: gestational age and number of fetuses, in one row."""
     with st.container(border=True):
         section_header("pregnancy")
         weeks, days, fetuses = st.columns(3)
@@ -367,7 +367,7 @@ def show_summary() -> None:
     state = current_case()
     case_file().data = None if state.case is None else case_to_json(state.case)
     if state.case is None:
-        summary_slot.error(
+        st.error(
             "**Some answers cannot be used yet; everything else you entered is kept.**\n\n"
             + "\n".join(problem_lines(state.problems)),
             icon=":material/error:",
@@ -385,7 +385,7 @@ def show_summary() -> None:
         )
     else:
         text += "\n\n:material/task_alt: Nothing unknown would change a verdict."
-    summary_slot.markdown(text)
+    st.markdown(text)
 
 
 # Every answer reruns the whole page. Sections as st.fragment would rerun faster, but a
@@ -403,5 +403,4 @@ for draw in (
 ):
     draw()
 st.subheader("Completeness", anchor="completeness")
-summary_slot = st.empty()
 show_summary()
