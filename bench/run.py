@@ -455,40 +455,22 @@ def run_browser(plan: Plan, figs: Figures, raw: dict, machine: dict) -> None:
         "loads interleaved, after one unrecorded load of each server"
     )
     fl = 1000 * B.median(c["floor"])
-    figs.add(
-        "cold.intake",
-        "Cold load: Intake (/intake) to weeks input visible",
-        1000 * B.median(c["app_intake"]),
-        "ms",
-        len(c["app_intake"]),
-        cold,
-        floor=fl,
-        target="≤ 1.5× floor",
-        check=ratio_at_most(1.5),
-        section="cold",
-    )
-    figs.add(
-        "cold.overview",
-        "Cold load: Overview first paint (title visible)",
-        1000 * B.median(c["app_overview_title"]),
-        "ms",
-        len(c["app_overview_title"]),
-        cold,
-        floor=fl,
-        target="≤ 1.5× floor",
-        check=ratio_at_most(1.5),
-        section="cold",
-    )
-    figs.add(
-        "cold.overview_widget",
-        "Cold load: Overview sidebar radio visible",
-        1000 * B.median(c["app_overview_widget"]),
-        "ms",
-        len(c["app_overview_widget"]),
-        cold,
-        floor=fl,
-        section="cold",
-    )
+    for fid, name, series, target in (
+        ("cold.intake", "Cold load: Intake (/intake) to weeks input visible", "app_intake", True),
+        ("cold.overview", "Cold load: Overview first paint (title visible)", "app_overview_title", True),
+        ("cold.overview_widget", "Cold load: Overview sidebar radio visible", "app_overview_widget", False),
+    ):
+        figs.add(
+            fid,
+            name,
+            1000 * B.median(c[series]),
+            "ms",
+            len(c[series]),
+            cold,
+            floor=fl,
+            **({"target": "≤ 1.5× floor", "check": ratio_at_most(1.5)} if target else {}),
+            section="cold",
+        )
 
 
 def run_load(plan: Plan, figs: Figures, raw: dict) -> None:

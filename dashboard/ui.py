@@ -150,37 +150,6 @@ def current_assessment(case: Case) -> AllAssessments:
     return memo[1]
 
 
-# --------------------------------------------------------------------------- the Intake case file
-
-_CASE_FILE = "_case_file"
-
-
-class CaseFileHolder:
-    """This session's current case file, read when Download is clicked (a deferred download).
-
-    The download button is given ``read``, which Streamlit calls only at the click, instead of
-    a copy of the case made on every rerun; every draw of the Intake summary keeps ``data``
-    current.
-    """
-
-    __slots__ = ("data",)
-
-    def __init__(self) -> None:
-        self.data: str | None = None
-
-    def read(self) -> str:
-        if self.data is None:  # the button is disabled then; this is only a safeguard
-            raise RuntimeError("The case has answers that cannot be used yet.")
-        return self.data
-
-
-def case_file() -> CaseFileHolder:
-    holder = st.session_state.get(_CASE_FILE)
-    if holder is None:
-        holder = st.session_state[_CASE_FILE] = CaseFileHolder()
-    return holder
-
-
 def guideline() -> str:
     return st.session_state.get("guideline", "acog")
 
@@ -452,7 +421,6 @@ __all__ = [
     "CaseState",
     "add_row",
     "glance",
-    "case_file",
     "one_case_per_run",
     "remove_row",
     "problem_list",

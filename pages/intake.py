@@ -22,7 +22,6 @@ from dashboard.ui import (
     require_frame,
     PERSIST,
     add_row,
-    case_file,
     current_assessment,
     current_case,
     ensure_rows,
@@ -41,6 +40,7 @@ st.caption(
 )
 
 state = current_case()
+complete = completeness(state.case) if state.case else {}
 
 focus = st.query_params.get("section")
 if focus in SECTIONS:
@@ -52,16 +52,15 @@ if focus in SECTIONS:
 
 def show_problems(prefix: str) -> None:
     """The message for a field, right where the field is."""
-    for path, message in current_case().problems:
+    for path, message in state.problems:
         if path == prefix or path.startswith(prefix + "[") or path.startswith(prefix + "."):
             st.error(f"{label_of(prefix)}: {message}", icon=":material/error:")
 
 
 def section_header(section: str) -> None:
     st.subheader(SECTIONS[section], anchor=section)
-    case = current_case().case
-    if case is not None:
-        done, total = completeness(case)[section]
+    if section in complete:
+        done, total = complete[section]
         st.caption(f"{done} of {total} answered")
 
 
@@ -93,8 +92,7 @@ with st.container(border=True):
         if state.case is not None:
             st.download_button(
                 "Download case file (JSON)",
-                # Read at the click (kept current by show_summary), not copied into every rerun.
-                data=case_file().read,
+                data=case_to_json(state.case),
                 file_name="cervical-insufficiency-case.json",
                 mime="application/json",
                 icon=":material/download:",
@@ -364,8 +362,6 @@ def fetal_section() -> None:
 # ------------------------------------------------------------------ completeness and what is missing
 def show_summary() -> None:
     """Completeness and what is still missing, below the sections."""
-    state = current_case()
-    case_file().data = None if state.case is None else case_to_json(state.case)
     if state.case is None:
         st.error(
             "**Some answers cannot be used yet; everything else you entered is kept.**\n\n"
@@ -373,7 +369,6 @@ def show_summary() -> None:
             icon=":material/error:",
         )
         return
-    complete = completeness(state.case)
     done, total = overall(complete)
     text = f"**{done} of {total} answered overall.** " + " · ".join(
         f"{SECTIONS[s]}: {a}/{t}" for s, (a, t) in complete.items()
