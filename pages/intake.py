@@ -78,10 +78,14 @@ def tri(path: str, help_text: str | None = None) -> None:
 
 
 def tri_grid(section: str, columns: int = 2) -> None:
-    cols = st.columns(columns)
-    for i, name in enumerate(TRI_FIELDS[section]):
-        with cols[i % columns]:
-            tri(f"{section}.{name}")
+    """The section's findings in columns, filled top to bottom: the checklist order reads down
+    the first column, then the next, which is also the order Tab and a screen reader take."""
+    names = TRI_FIELDS[section]
+    per_column = -(-len(names) // columns)  # ceiling division
+    for col, start in zip(st.columns(columns), range(0, len(names), per_column), strict=False):
+        with col:
+            for name in names[start : start + per_column]:
+                tri(f"{section}.{name}")
 
 
 # ------------------------------------------------------------------ file in and out
