@@ -212,6 +212,20 @@ class Case(_Strict):
         return self
 
 
+def history_entered_twice(case: Case) -> list[GestationalAge]:
+    """Gestational ages recorded both as a painless second-trimester loss and as a spontaneous
+    preterm birth, earliest first.
+
+    Two pregnancies can end at the same gestational age, so this is not an error; but one
+    pregnancy entered in both lists is counted twice where a rule counts losses and births
+    together (RCOG-HIC: three or more), so the clinician is asked to check.
+    """
+    losses = case.history.painless_second_trimester_losses or []
+    births = case.history.spontaneous_preterm_births or []
+    both = {loss.gestational_age for loss in losses} & {birth.gestational_age for birth in births}
+    return sorted((ga for ga in both if ga is not None), key=lambda ga: ga.total_days)
+
+
 class _PathError(ValueError):
     """A cross-field error that knows which field it belongs to."""
 

@@ -17,7 +17,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard.assess import AllAssessments, Cite, assess_all
-from dashboard.case import Case, CaseError, case_from_json, case_to_json
+from dashboard.case import Case, CaseError, case_from_json, case_to_json, history_entered_twice
 from dashboard.fields import SECTIONS, label_of, section_of
 from dashboard.intake import (
     BIRTH_LISTS,
@@ -32,7 +32,7 @@ from dashboard.intake import (
     rows_key,
 )
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, KnowledgeBase, default_knowledge_base
-from dashboard.views import marks, sources_block
+from dashboard.views import entered_twice_text, marks, sources_block
 
 PERSIST = "session"  # widget values survive page switches in a real browser (Streamlit 1.67)
 
@@ -407,6 +407,13 @@ def problem_list(problems: list[tuple[str, str]]) -> None:
         st.markdown(line)
 
 
+def entered_twice_warning(case: Case) -> None:
+    """Ask the clinician to check a pregnancy that may be recorded both as a loss and as a birth."""
+    twice = history_entered_twice(case)
+    if twice:
+        st.warning(entered_twice_text(twice), icon=":material/content_copy:")
+
+
 def blocked_by_problems(problems: list[tuple[str, str]]) -> None:
     st.error("The intake has answers that cannot be used yet, so no verdict is shown.", icon=":material/error:")
     problem_list(problems)
@@ -432,6 +439,7 @@ __all__ = [
     "current_assessment",
     "current_case",
     "ensure_rows",
+    "entered_twice_warning",
     "guideline",
     "knowledge_base",
     "load_case_file",

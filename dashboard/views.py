@@ -53,6 +53,17 @@ def marks(cites: Iterable[Cite]) -> str:
     return f"[{', '.join(str(n) for n in numbers)}]" if numbers else ""
 
 
+def entered_twice_text(gestational_ages: Sequence[Any]) -> str:
+    """The check asked for when a loss and a preterm birth share a gestational age."""
+    at = ", ".join(f"{ga} weeks" for ga in gestational_ages)
+    return (
+        f"**Check the obstetric history:** a painless second-trimester loss and a spontaneous preterm "
+        f"birth are both recorded at {at}. If that is one pregnancy, keep it in one list only: recorded "
+        "in both, it is counted twice where earlier losses and preterm births are added together "
+        "(the RCOG history-indicated cerclage count)."
+    )
+
+
 # --------------------------------------------------------------------------- Markdown
 
 _MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$"

@@ -14,6 +14,7 @@ from dashboard.ui import (
     blocked_by_problems,
     current_assessment,
     current_case,
+    entered_twice_warning,
     guideline,
     knowledge_base,
     sources,
@@ -85,6 +86,7 @@ with right:
 st.subheader("Cerclage")
 cer = a.cerclage
 with st.container(border=True):
+    entered_twice_warning(state.case)
     badge(cer.indication)
     st.write(cer.summary)
     st.markdown(text.indications)

@@ -25,6 +25,7 @@ from dashboard.ui import (
     current_assessment,
     current_case,
     ensure_rows,
+    entered_twice_warning,
     load_case_file,
     problem_list,
     problem_lines,
@@ -176,9 +177,11 @@ def history_section() -> None:
                 key=key(path + ".known"),
                 persist_state=PERSIST,
                 help=(
-                    "Losses between 13+0 and 27+6 weeks from painless dilation, without labour or abruption."
+                    "Losses between 13+0 and 27+6 weeks from painless dilation, without labour or abruption. "
+                    "Record each pregnancy once: a painless loss goes here, not under preterm births as well."
                     if "losses" in path
-                    else "Spontaneous births before 37+0 weeks (not indicated deliveries)."
+                    else "Spontaneous births before 37+0 weeks (not indicated deliveries). Record each pregnancy "
+                    "once: a painless second-trimester loss belongs under losses only."
                 ),
             )
             if st.session_state.get(key(path + ".known")) == "yes":
@@ -209,7 +212,7 @@ def history_section() -> None:
                     )
                     c3.button(
                         f"Remove {noun.lower()} {n}",
-                        key=f"rm-{row_id}",
+                        key=f"rm-{path}-{row_id}",  # row ids of a loaded case repeat across lists
                         on_click=remove_row,
                         args=(path, row_id),
                         icon=":material/delete:",
@@ -222,6 +225,8 @@ def history_section() -> None:
                     icon=":material/add:",
                 )
             show_problems(path)
+        if state.case is not None:
+            entered_twice_warning(state.case)
         st.divider()
         tri("history.prior_cerclage")
         if st.session_state.get(key("history.prior_cerclage")) == "present":
@@ -329,7 +334,7 @@ def ultrasound_section() -> None:
             )
             c4.button(
                 f"Remove scan {n}",
-                key=f"rm-{row_id}",
+                key=f"rm-{SCANS}-{row_id}",
                 on_click=remove_row,
                 args=(SCANS, row_id),
                 icon=":material/delete:",

@@ -13,6 +13,7 @@ from dashboard.ui import (
     cite_marks,
     current_assessment,
     current_case,
+    entered_twice_warning,
     guideline,
     knowledge_base,
     sources,
@@ -32,6 +33,7 @@ if state.case is None:
 result = current_assessment(state.case)
 g = guideline()
 a = result.guidelines[g]
+entered_twice_warning(state.case)
 
 # ------------------------------------------------------------------ all guidelines, status only
 st.subheader("Status for this case under each guideline")

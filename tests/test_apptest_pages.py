@@ -399,6 +399,25 @@ def test_intake_shows_the_loaded_case_in_its_inputs(at: AppTest) -> None:
     assert at.radio(key=key("fetal.fetal_demise")).value == case.fetal.fetal_demise.value
 
 
+@pytest.mark.parametrize("case_name", sorted(p.stem for p in SCENARIOS.glob("*.json")))
+def test_intake_draws_every_scenario_case(at: AppTest, case_name: str) -> None:
+    """Every scenario case, as an uploaded file would load it, draws on the Intake page with its rows."""
+    case = scenario(case_name)
+    load(at, case)
+
+    open_page(at, "intake")
+
+    assert not at.main.error, [e.value for e in at.main.error]
+    losses = case.history.painless_second_trimester_losses or []
+    births = case.history.spontaneous_preterm_births or []
+    removers = [b.label for b in at.main.button if b.label.startswith("Remove ")]
+    assert removers == [
+        *(f"Remove loss {n}" for n in range(1, len(losses) + 1)),
+        *(f"Remove birth {n}" for n in range(1, len(births) + 1)),
+        *(f"Remove scan {n}" for n in range(1, len(case.ultrasound.cervical_lengths) + 1)),
+    ]
+
+
 def test_intake_offers_the_case_file_for_download(at: AppTest) -> None:
     """With a readable case, the Intake page offers the case file for download."""
     load(at, scenario(ACUTE))
@@ -564,3 +583,24 @@ def test_new_case_keep_the_case_changes_nothing(at: AppTest) -> None:
 
     assert at.number_input(key=key("gestational_age.weeks")).value == case.gestational_age.weeks
     assert f"- Gestational age: {case.gestational_age} weeks" in sidebar_lines(at)
+
+
+def test_a_pregnancy_recorded_as_loss_and_birth_is_flagged_where_it_counts(at: AppTest) -> None:
+    """A loss and a preterm birth at one gestational age ask for a check on Intake, Criteria and Treatments."""
+    case = case_from_json(
+        '{"fetuses": 1, "history": {"painless_second_trimester_losses": [{"gestational_age": {"weeks": 22, "days": 1}}],'
+        ' "spontaneous_preterm_births": [{"gestational_age": {"weeks": 22, "days": 1}}]}}'
+    )
+    load(at, case)
+    for page in ("intake", "criteria", "treatments"):
+        open_page(at, page)
+        warnings = [w.value for w in at.main.warning]
+        assert any("Check the obstetric history" in w and "22+1 weeks" in w for w in warnings), (page, warnings)
+
+
+def test_distinct_history_raises_no_double_entry_check(at: AppTest) -> None:
+    """Losses and births at different gestational ages raise no double-entry check."""
+    load(at, scenario("one_loss_and_two_preterm_births"))
+    for page in ("intake", "criteria", "treatments"):
+        open_page(at, page)
+        assert not any("Check the obstetric history" in w.value for w in at.main.warning), page

@@ -15,11 +15,13 @@ from dashboard.case import (
     Amniocentesis,
     Case,
     CaseError,
+    GestationalAge,
     Tri,
     case_from_dict,
     case_from_json,
     case_json_schema,
     case_to_json,
+    history_entered_twice,
 )
 from tests.strategies import births, ga, scan
 
@@ -280,3 +282,32 @@ def test_published_schema_forbids_extra_properties_everywhere() -> None:
     """Every object in the schema forbids properties it does not list."""
     objects = [n for n in _schema_nodes(case_json_schema()) if "properties" in n]
     assert objects and all(n.get("additionalProperties") is False for n in objects)
+
+
+def _history(losses: list[Any] | None, births: list[Any] | None) -> Case:
+    def entries(ages: list[Any] | None) -> list[dict[str, Any]] | None:
+        return None if ages is None else [{"gestational_age": ga} for ga in ages]
+
+    return case_from_dict(
+        {"history": {"painless_second_trimester_losses": entries(losses), "spontaneous_preterm_births": entries(births)}}
+    )
+
+
+def test_a_loss_and_a_birth_at_the_same_gestational_age_are_flagged() -> None:
+    """A loss and a preterm birth recorded at the same gestational age are flagged for checking."""
+    case = _history([{"weeks": 22, "days": 1}, {"weeks": 18}], [{"weeks": 30}, {"weeks": 22, "days": 1}])
+    assert history_entered_twice(case) == [GestationalAge(weeks=22, days=1)]
+
+
+def test_entries_at_different_or_unknown_ages_are_not_flagged() -> None:
+    """Different gestational ages, unknown ages and unknown lists raise no double-entry check."""
+    assert history_entered_twice(_history([{"weeks": 22, "days": 1}], [{"weeks": 22, "days": 2}])) == []
+    assert history_entered_twice(_history([None], [None])) == []
+    assert history_entered_twice(_history(None, [{"weeks": 22}])) == []
+    assert history_entered_twice(Case()) == []
+
+
+def test_every_shared_age_is_flagged_once_earliest_first() -> None:
+    """Each shared gestational age is named once, earliest first."""
+    case = _history([{"weeks": 24}, {"weeks": 20}, {"weeks": 20}], [{"weeks": 20}, {"weeks": 24}, {"weeks": 20}])
+    assert history_entered_twice(case) == [GestationalAge(weeks=20), GestationalAge(weeks=24)]

@@ -142,3 +142,34 @@ def test_broken_file_is_refused_and_the_case_stays(page, streamlit_server, tmp_p
     expect(cerclage_badge(page)).to_contain_text(STATUS_LOOK[expected.cerclage.indication][0])
     assert f"Gestational age: {current.gestational_age} weeks" in sidebar_case_lines(page)
     shoot(page, request.node.name, "criteria-unchanged")
+
+
+def test_uploaded_history_and_scans_draw_and_a_double_entry_is_flagged(page, streamlit_server, tmp_path, request) -> None:
+    """A file with losses, births and scans draws every row, and a loss and birth at one age ask for a check."""
+    data = json.loads(ACUTE_SCENARIO.read_text(encoding="utf-8"))
+    data["history"]["painless_second_trimester_losses"] = [{"gestational_age": {"weeks": 22, "days": 1}}]
+    data["history"]["spontaneous_preterm_births"] = [
+        {"gestational_age": {"weeks": 22, "days": 1}},
+        {"gestational_age": {"weeks": 30, "days": 0}},
+    ]
+    data["ultrasound"]["cervical_lengths"] = [{"gestational_age": {"weeks": 18, "days": 0}, "cervical_length_mm": 31.0}]
+    path = tmp_path / "history-and-scan.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    case_from_json(path.read_bytes())  # the file itself is valid
+
+    open_app(page, streamlit_server, shot=request.node.name)
+    go_to(page, "Intake")
+    upload_and_wait(page, path)
+
+    body = main(page)
+    for name in ("Remove loss 1", "Remove birth 1", "Remove birth 2", "Remove scan 1"):
+        expect(body.get_by_role("button", name=name)).to_be_visible()
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    warning = body.get_by_test_id("stAlertContentWarning").filter(has_text="Check the obstetric history")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("both recorded at 22+1 weeks")
+    shoot(page, request.node.name, "intake-rows-and-double-entry")
+
+    go_to(page, "Criteria")
+    expect(main(page).get_by_test_id("stAlertContentWarning").filter(has_text="22+1 weeks")).to_be_visible()
+    shoot(page, request.node.name, "criteria-double-entry")
