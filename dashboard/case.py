@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import json
+import typing
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -114,7 +115,7 @@ class History(_Strict):
             ga = loss.gestational_age
             if ga is not None and not (13 * 7 <= ga.total_days <= 27 * 7 + 6):
                 raise ValueError(
-                    f"entry {index + 1}: a second-trimester loss is between 13+0 and 27+6 weeks, got {ga}"
+                    f"loss {index + 1}: a second-trimester loss is between 13+0 and 27+6 weeks, got {ga}"
                 )
         return value
 
@@ -125,18 +126,22 @@ class History(_Strict):
             ga = birth.gestational_age
             if ga is not None and not (16 * 7 <= ga.total_days <= 36 * 7 + 6):
                 raise ValueError(
-                    f"entry {index + 1}: a spontaneous preterm birth is between 16+0 and 36+6 weeks, got {ga}"
+                    f"birth {index + 1}: a spontaneous preterm birth is between 16+0 and 36+6 weeks, got {ga}"
                 )
         return value
 
     @model_validator(mode="after")
     def _cerclage_details_need_a_cerclage(self) -> "History":
-        if self.prior_cerclage == Tri.absent:
-            for name in ("prior_cerclage_reason", "prior_cerclage_route"):
+        # Details describe a cerclage known to have happened; with the cerclage absent or not
+        # known they would be read as facts about a procedure that may never have taken place.
+        if self.prior_cerclage != Tri.present:
+            for name in ("prior_cerclage_reason", "prior_cerclage_route", "prior_cerclage_failed"):
                 if getattr(self, name).value != "unknown":
-                    raise ValueError(f"{name} is given but prior_cerclage is 'absent'")
-            if self.prior_cerclage_failed != Tri.unknown:
-                raise ValueError("prior_cerclage_failed is given but prior_cerclage is 'absent'")
+                    raise _PathError(
+                        ("history", name),
+                        f"is given, but a cerclage in an earlier pregnancy is '{self.prior_cerclage.value}', "
+                        "not 'present'",
+                    )
         return self
 
 
@@ -252,6 +257,29 @@ def _path(loc: tuple[Any, ...]) -> str:
     return out or "(case)"
 
 
+_RANGE_ERRORS = {"less_than_equal", "greater_than_equal", "less_than", "greater_than"}
+
+
+def _description(loc: tuple[Any, ...]) -> str | None:
+    """The description of the model field at ``loc`` (for example "completed weeks, 0 to 42")."""
+    model: Any = Case
+    info = None
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return None
+        info = fields[part]
+        inner = [a for a in typing.get_args(info.annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+        inner += [
+            b for a in typing.get_args(info.annotation) for b in typing.get_args(a)
+            if isinstance(b, type) and issubclass(b, BaseModel)
+        ]  # fmt: skip
+        model = inner[0] if inner else (info.annotation if isinstance(info.annotation, type) else None)
+    return info.description if info is not None else None
+
+
 def _friendly(error: dict[str, Any]) -> tuple[str, str]:
     loc = tuple(error.get("loc", ()))
     ctx = error.get("ctx") or {}
@@ -260,7 +288,10 @@ def _friendly(error: dict[str, Any]) -> tuple[str, str]:
         return _path(original.loc), str(original)
     kind = error.get("type", "")
     message = error.get("msg", "invalid value")
-    if kind == "extra_forbidden":
+    if kind in _RANGE_ERRORS and (allowed := _description(loc)):
+        # "Input should be less than or equal to 42" names no unit; say the value and the range.
+        message = f"{error.get('input')} is out of range ({allowed})"
+    elif kind == "extra_forbidden":
         message = "is not a field of the case format (names, record numbers, dates and free text are not accepted)"
     elif kind == "missing":
         message = "is required"

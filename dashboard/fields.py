@@ -66,3 +66,31 @@ def label_of(path: str) -> str:
     if head in FIELD_LABELS:
         return f"{FIELD_LABELS[head]} ({tail.replace('_', ' ')})"
     return path
+
+
+_ROW_NOUNS = {
+    "painless_second_trimester_losses": "loss",
+    "spontaneous_preterm_births": "birth",
+    "cervical_lengths": "scan",
+}
+
+
+def place_of(path: str) -> str | None:
+    """Where a message belongs, in clinic words, or None for a name the case format does not have.
+
+    'gestational_age.weeks' is 'Current gestational age (weeks)';
+    'ultrasound.cervical_lengths[1].cervical_length_mm' is
+    'Cervical length scans (mm, with gestational age), scan 2: cervical length'.
+    """
+    head, _, rest = path.partition("[")
+    if not rest:
+        named = label_of(path)
+        return None if named == path else named
+    if label_of(head) == head:
+        return None
+    index, _, tail = rest.partition("]")
+    if not index.isdigit():
+        return None
+    noun = _ROW_NOUNS.get(head.rsplit(".", 1)[-1], "row")
+    column = tail.strip(".").split(".", 1)[0].removesuffix("_mm").replace("_", " ")
+    return f"{label_of(head)}, {noun} {int(index) + 1}" + (f": {column}" if column else "")

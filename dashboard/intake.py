@@ -119,6 +119,11 @@ def form_to_case(values: Mapping[str, Any]) -> Case:
         history[name] = get(key(f"history.{name}"), "unknown")
     for path in ("history.prior_cerclage_reason", "history.prior_cerclage_route"):
         history[path.split(".", 1)[1]] = get(key(path), "unknown")
+    if history["prior_cerclage"] != "present":
+        # The details are only asked (and shown) once a cerclage is known to have happened; an
+        # answer left behind when it was changed to absent or unknown no longer describes anything.
+        for name in ("prior_cerclage_reason", "prior_cerclage_route", "prior_cerclage_failed"):
+            history[name] = "unknown"
     data["history"] = history
 
     for section in ("risk_factors", "symptoms", "fetal"):

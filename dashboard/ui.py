@@ -18,7 +18,7 @@ import streamlit as st
 
 from dashboard.assess import AllAssessments, Cite, assess_all
 from dashboard.case import Case, CaseError, case_from_json, case_to_json, history_entered_twice
-from dashboard.fields import SECTIONS, label_of, section_of
+from dashboard.fields import SECTIONS, label_of, place_of, section_of
 from dashboard.intake import (
     BIRTH_LISTS,
     IN,
@@ -389,10 +389,10 @@ def problem_lines(problems: list[tuple[str, str]]) -> list[str]:
         if path.startswith("("):
             lines.append(f"- **The file**: {md_escape(message)}")
             continue
-        base = path.split("[")[0]
-        if base and label_of(base) != base:
-            section = SECTIONS.get(section_of(base), "")
-            lines.append(f"- **{md_escape(label_of(base))}** ({section}): {md_escape(message)}")
+        place = place_of(path)
+        if place is not None:
+            section = SECTIONS.get(section_of(path.split("[")[0]), "")
+            lines.append(f"- **{md_escape(place)}** ({section}): {md_escape(message)}")
         else:
             # A name we do not know came from the file: show it as code, which Markdown never
             # turns into a link, emphasis or HTML.

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard.case import case_to_json
-from dashboard.fields import SECTIONS, label_of
+from dashboard.fields import SECTIONS, label_of, place_of
 from dashboard.intake import (
     BIRTH_LISTS,
     CHOICE_FIELDS,
@@ -19,7 +19,6 @@ from dashboard.intake import (
     overall,
 )
 from dashboard.ui import (
-    require_frame,
     PERSIST,
     add_row,
     current_assessment,
@@ -27,9 +26,10 @@ from dashboard.ui import (
     ensure_rows,
     entered_twice_warning,
     load_case_file,
-    problem_list,
     problem_lines,
+    problem_list,
     remove_row,
+    require_frame,
 )
 
 require_frame()  # first: run inside the app frame, never as a bare legacy page
@@ -51,11 +51,14 @@ if focus in SECTIONS:
     )
 
 
-def show_problems(prefix: str) -> None:
-    """The message for a field, right where the field is."""
+def show_problems(prefix: str, *, below: bool = True) -> None:
+    """The message for a field, right where the field is; ``below=False`` takes the field's own
+    messages only, not those of the fields inside it (shown at their own place)."""
     for path, message in state.problems:
-        if path == prefix or path.startswith(prefix + "[") or path.startswith(prefix + "."):
-            st.error(f"{label_of(prefix)}: {message}", icon=":material/error:")
+        inside = path.startswith(prefix + "[") or path.startswith(prefix + ".")
+        if path == prefix or (below and inside):
+            st.error(f"{place_of(path) or label_of(prefix)}: {message}", icon=":material/error:")
+
 
 
 def section_header(section: str) -> None:
@@ -132,8 +135,6 @@ def pregnancy_section() -> None:
         weeks, days, fetuses = st.columns(3)
         weeks.number_input(
             "Current gestational age: weeks",
-            min_value=0,
-            max_value=42,
             value=None,
             step=1,
             key=key("gestational_age.weeks"),
@@ -142,18 +143,14 @@ def pregnancy_section() -> None:
         )
         days.number_input(
             "Current gestational age: days",
-            min_value=0,
-            max_value=6,
             value=None,
             step=1,
             key=key("gestational_age.days"),
             persist_state=PERSIST,
-            placeholder="days (0 to 6)",
+            placeholder="days 0 to 6 (blank counts as 0)",
         )
         fetuses.number_input(
             "Number of fetuses",
-            min_value=1,
-            max_value=6,
             value=None,
             step=1,
             key=key("fetuses"),
@@ -192,8 +189,6 @@ def history_section() -> None:
                     noun = "Loss" if "losses" in path else "Birth"
                     c1.number_input(
                         f"{noun} {n}: weeks",
-                        min_value=0,
-                        max_value=42,
                         value=None,
                         step=1,
                         key=cell_key(path, row_id, "weeks"),
@@ -202,14 +197,14 @@ def history_section() -> None:
                     )
                     c2.number_input(
                         f"{noun} {n}: days",
-                        min_value=0,
-                        max_value=6,
                         value=None,
                         step=1,
                         key=cell_key(path, row_id, "days"),
                         persist_state=PERSIST,
                         placeholder="days",
                     )
+                    if len(rows) == 1:
+                        continue  # "Yes" means at least one: the only row stays (answer "None" instead)
                     c3.button(
                         f"Remove {noun.lower()} {n}",
                         key=f"rm-{path}-{row_id}",  # row ids of a loaded case repeat across lists
@@ -243,7 +238,9 @@ def history_section() -> None:
                     )
             with c3:
                 tri("history.prior_cerclage_failed", help_text="Loss or birth before 28+0 weeks despite the cerclage.")
-        show_problems("history")
+        show_problems("history", below=False)
+        for path in ("history.prior_cerclage_reason", "history.prior_cerclage_route", "history.prior_cerclage_failed"):
+            show_problems(path)
 
 
 def risk_factors_section() -> None:
@@ -271,8 +268,6 @@ def exam_section() -> None:
         a, b = st.columns(2)
         a.number_input(
             "Cervical dilation (cm)",
-            min_value=0.0,
-            max_value=10.0,
             value=None,
             step=0.5,
             format="%.1f",
@@ -300,8 +295,6 @@ def ultrasound_section() -> None:
             c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
             c1.number_input(
                 f"Scan {n}: gestational age, weeks",
-                min_value=0,
-                max_value=42,
                 value=None,
                 step=1,
                 key=cell_key(SCANS, row_id, "weeks"),
@@ -311,8 +304,6 @@ def ultrasound_section() -> None:
             )
             c2.number_input(
                 f"Scan {n}: gestational age, days",
-                min_value=0,
-                max_value=6,
                 value=None,
                 step=1,
                 key=cell_key(SCANS, row_id, "days"),
@@ -322,8 +313,6 @@ def ultrasound_section() -> None:
             )
             c3.number_input(
                 f"Scan {n}: cervical length (mm)",
-                min_value=0.0,
-                max_value=60.0,
                 value=None,
                 step=1.0,
                 format="%.1f",

@@ -115,7 +115,7 @@ def case_dicts(draw: st.DrawFn) -> dict[str, Any]:
             scan_day %= today + 1
         scans.append({"gestational_age": _ga_of_days(scan_day), "cervical_length_mm": mm})
     prior_cerclage = draw(tri)
-    if prior_cerclage == "absent":  # the case format refuses details of a cerclage that did not happen
+    if prior_cerclage != "present":  # the case format refuses details of a cerclage not known to have happened
         reason = route = failed = "unknown"
     else:
         reason, route, failed = draw(_REASON), draw(_ROUTE), draw(tri)
@@ -196,6 +196,11 @@ def forget(case: Case, path: str) -> Case:
         node[parts[-1]] = _ENUM_DEFAULT
     else:
         node[parts[-1]] = None
+    if path == "history.prior_cerclage":
+        # Not knowing whether there was a cerclage means not knowing its details either (the case
+        # format refuses details of a cerclage not known to have happened).
+        for name in ("prior_cerclage_reason", "prior_cerclage_route", "prior_cerclage_failed"):
+            doc["history"][name] = _ENUM_DEFAULT
     return Case.model_validate(doc)
 
 

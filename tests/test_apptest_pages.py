@@ -19,11 +19,10 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.assess import AllAssessments, Cite, assess_all
 from dashboard.case import Case, CaseError, case_from_json
-from dashboard.ui import md_escape
-from dashboard.fields import SECTIONS, label_of
+from dashboard.fields import SECTIONS, label_of, place_of
 from dashboard.intake import SCANS, case_to_form, cell_key, form_to_case, key, rows_key
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, default_knowledge_base
-from dashboard.ui import STATUS_LOOK
+from dashboard.ui import STATUS_LOOK, md_escape
 from dashboard.views import marks, words
 
 ROOT = Path(__file__).parents[1]
@@ -411,11 +410,18 @@ def test_intake_draws_every_scenario_case(at: AppTest, case_name: str) -> None:
     losses = case.history.painless_second_trimester_losses or []
     births = case.history.spontaneous_preterm_births or []
     removers = [b.label for b in at.main.button if b.label.startswith("Remove ")]
+    # "Yes" to earlier losses or births means at least one, so a single row has no Remove button.
     assert removers == [
-        *(f"Remove loss {n}" for n in range(1, len(losses) + 1)),
-        *(f"Remove birth {n}" for n in range(1, len(births) + 1)),
+        *(f"Remove loss {n}" for n in range(1, len(losses) + 1) if len(losses) > 1),
+        *(f"Remove birth {n}" for n in range(1, len(births) + 1) if len(births) > 1),
         *(f"Remove scan {n}" for n in range(1, len(case.ultrasound.cervical_lengths) + 1)),
     ]
+    for path, items in (
+        ("history.painless_second_trimester_losses", losses),
+        ("history.spontaneous_preterm_births", births),
+    ):
+        shown = [at.number_input(key=cell_key(path, row, "weeks")).value for row in at.session_state[rows_key(path)]]
+        assert shown == [None if i.gestational_age is None else i.gestational_age.weeks for i in items]
 
 
 def test_intake_offers_the_case_file_for_download(at: AppTest) -> None:
@@ -463,7 +469,8 @@ def test_intake_names_the_field_of_a_scan_dated_after_today(at: AppTest) -> None
     open_page(at, "intake")
 
     errors = [e.value for e in at.main.error]
-    assert f"{label_of(SCANS)}: {message}" in errors
+    assert f"{place_of(path)}: {message}" in errors
+    assert place_of(path).startswith(label_of(SCANS) + ", scan 1")
 
 
 def test_intake_withholds_the_download_while_an_answer_is_invalid(at: AppTest) -> None:
@@ -487,7 +494,7 @@ def test_criteria_shows_the_problem_instead_of_a_verdict(at: AppTest) -> None:
 
     assert verdict_lines(at) == []
     assert "The intake has answers that cannot be used yet, so no verdict is shown." in [e.value for e in at.main.error]
-    assert f"- **{md_escape(label_of(SCANS))}** ({SECTIONS['ultrasound']}): {md_escape(message)}" in texts(at)
+    assert f"- **{md_escape(place_of(path))}** ({SECTIONS['ultrasound']}): {md_escape(message)}" in texts(at)
 
 
 def test_treatments_shows_the_problem_instead_of_statuses(at: AppTest) -> None:
@@ -588,8 +595,9 @@ def test_new_case_keep_the_case_changes_nothing(at: AppTest) -> None:
 def test_a_pregnancy_recorded_as_loss_and_birth_is_flagged_where_it_counts(at: AppTest) -> None:
     """A loss and a preterm birth at one gestational age ask for a check on Intake, Criteria and Treatments."""
     case = case_from_json(
-        '{"fetuses": 1, "history": {"painless_second_trimester_losses": [{"gestational_age": {"weeks": 22, "days": 1}}],'
-        ' "spontaneous_preterm_births": [{"gestational_age": {"weeks": 22, "days": 1}}]}}'
+        '{"fetuses": 1, "history": {'
+        '"painless_second_trimester_losses": [{"gestational_age": {"weeks": 22, "days": 1}}], '
+        '"spontaneous_preterm_births": [{"gestational_age": {"weeks": 22, "days": 1}}]}}'
     )
     load(at, case)
     for page in ("intake", "criteria", "treatments"):

@@ -179,11 +179,46 @@ def test_scan_dated_today_is_accepted() -> None:
     assert case.ultrasound.cervical_lengths[0].cervical_length_mm == 20
 
 
-def test_cerclage_details_without_a_cerclage_are_refused() -> None:
-    """A route for an earlier cerclage recorded as absent is refused, naming the route."""
-    problems = problems_of({"history": {"prior_cerclage": "absent", "prior_cerclage_route": "transvaginal"}})
-    assert [p for p, _ in problems] == ["history"]
-    assert "prior_cerclage_route" in problems[0][1]
+@pytest.mark.parametrize("prior_cerclage", ["absent", "unknown"])
+@pytest.mark.parametrize(
+    "detail, value",
+    [
+        ("prior_cerclage_route", "transvaginal"),
+        ("prior_cerclage_reason", "history"),
+        ("prior_cerclage_failed", "absent"),
+    ],
+)
+def test_cerclage_details_without_a_known_cerclage_are_refused(prior_cerclage: str, detail: str, value: str) -> None:
+    """A detail of an earlier cerclage that is absent or not known is refused at the detail's own path."""
+    problems = problems_of({"history": {"prior_cerclage": prior_cerclage, detail: value}})
+    assert [p for p, _ in problems] == [f"history.{detail}"]
+    assert f"'{prior_cerclage}'" in problems[0][1]
+
+
+@pytest.mark.parametrize(
+    "doc, path, words",
+    [
+        (
+            {"gestational_age": {"weeks": 45, "days": 0}},
+            "gestational_age.weeks",
+            "45 is out of range (completed weeks, 0 to 42)",
+        ),
+        ({"exam": {"cervical_dilation_cm": 11.0}}, "exam.cervical_dilation_cm", "(centimetres, 0 to 10)"),
+        (
+            {"gestational_age": {"weeks": 20}, "ultrasound": {"cervical_lengths": [
+                {"gestational_age": {"weeks": 18}, "cervical_length_mm": 61.0}]}},
+            "ultrasound.cervical_lengths[0].cervical_length_mm",
+            "61.0 is out of range (millimetres, 0 to 60)",
+        ),
+    ],
+)  # fmt: skip
+def test_out_of_range_message_gives_the_value_and_the_allowed_range_with_its_unit(
+    doc: dict[str, Any], path: str, words: str
+) -> None:
+    """An out-of-range number is refused with the value, the allowed range and the unit."""
+    [(where, message)] = problems_of(doc)
+    assert where == path
+    assert words in message
 
 
 # --------------------------------------------------------------------------- the file
@@ -289,7 +324,12 @@ def _history(losses: list[Any] | None, births: list[Any] | None) -> Case:
         return None if ages is None else [{"gestational_age": ga} for ga in ages]
 
     return case_from_dict(
-        {"history": {"painless_second_trimester_losses": entries(losses), "spontaneous_preterm_births": entries(births)}}
+        {
+            "history": {
+                "painless_second_trimester_losses": entries(losses),
+                "spontaneous_preterm_births": entries(births),
+            }
+        }
     )
 
 

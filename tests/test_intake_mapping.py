@@ -10,6 +10,7 @@ from dashboard.case import Case, CaseError, Tri, case_from_dict
 from dashboard.intake import (
     BIRTH_LISTS,
     SCANS,
+    blank_form,
     case_to_form,
     cell_key,
     completeness,
@@ -195,3 +196,19 @@ def test_overall_sums_the_sections() -> None:
         2,
         sum(t for _, t in counts.values()),
     )
+
+
+@pytest.mark.parametrize("answer", ["absent", "unknown"])
+def test_details_left_behind_when_the_earlier_cerclage_is_no_longer_present_are_dropped(answer: str) -> None:
+    """Changing 'earlier cerclage' away from present drops its hidden details instead of refusing the case."""
+    values = {
+        **blank_form(),
+        key("history.prior_cerclage"): answer,
+        key("history.prior_cerclage_reason"): "painless_dilation",
+        key("history.prior_cerclage_route"): "transvaginal",
+        key("history.prior_cerclage_failed"): "present",
+    }
+    history = form_to_case(values).history
+    assert history.prior_cerclage.value == answer
+    details = (history.prior_cerclage_reason, history.prior_cerclage_route, history.prior_cerclage_failed)
+    assert [d.value for d in details] == ["unknown", "unknown", "unknown"]
