@@ -102,14 +102,51 @@ class Reference(_Strict):
         return str(self.year) if self.year else "n.d."
 
     @property
-    def links(self) -> list[tuple[str, str]]:
+    def links(self) -> list[tuple[str, str, str]]:
+        """Where to find this source, most trustworthy first, as (label, URL, caveat).
+
+        First the canonical links built from its identifiers ("DOI", "PubMed", "PMC"; caveat
+        ""), then, when it has a ``url``, "Where we read it": the page the evidence brief read,
+        often a mirror, an upload or a proxy. Its caveat says "third-party copy" unless the host
+        is the publisher, the guideline body or an official registry below, and "plain http, not
+        encrypted" for such a copy read over http; official hosts all serve https, so their pages
+        are linked over https.
+        """
+        from urllib.parse import quote, urlsplit
+
+        # Publishers of the cited journals and books, guideline bodies and official registries
+        # (a host matches itself and its subdomains). Anything else is a third-party copy.
+        official = (
+            "nice.org.uk", "rcog.org.uk", "acog.org", "smfm.org", "figo.org", "aafp.org",
+            "ncbi.nlm.nih.gov", "nichd.nih.gov", "fda.gov", "isrctn.com", "clinicaltrials.gov",
+            "cochranelibrary.com", "onlinelibrary.wiley.com", "ajog.org", "ejog.org", "sciencedirect.com",
+            "thelancet.com", "nejm.org", "journals.lww.com", "bmj.com", "jamanetwork.com",
+            "springer.com", "springermedizin.de", "nature.com", "tandfonline.com",
+            "informahealthcare.com", "taylorfrancis.com",
+            "glowm.com",  # publisher of its own chapters (DOI prefix 10.3843)
+            "scirp.org",  # publisher of Open J Obstet Gynecol (DOI prefix 10.4236)
+        )
         out = []
         if self.doi:
-            out.append(("DOI", f"https://doi.org/{self.doi}"))
+            out.append(("DOI", f"https://doi.org/{quote(self.doi, safe='/:;()')}", ""))
         if self.pmid:
-            out.append(("PubMed", f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"))
+            out.append(("PubMed", f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/", ""))
         if self.url:
-            out.append(("Source", self.url))
+            parts = urlsplit(self.url)
+            host = (parts.hostname or "").lower()
+            # A PubMed Central page read directly gives the article's PMC id.
+            on_ncbi = host == "ncbi.nlm.nih.gov" or host.endswith(".ncbi.nlm.nih.gov")
+            pmc = re.match(r"/(?:pmc/)?articles/(PMC\d+)", parts.path) if on_ncbi else None
+            if pmc:
+                out.append(("PMC", f"https://pmc.ncbi.nlm.nih.gov/articles/{pmc.group(1)}/", ""))
+            url, caveats = self.url, []
+            if not any(host == h or host.endswith("." + h) for h in official):
+                caveats.append("third-party copy")
+            elif parts.scheme == "http":
+                url = "https" + self.url[len("http") :]
+            if url.startswith("http:"):
+                caveats.append("plain http, not encrypted")
+            out.append(("Where we read it", url, "; ".join(caveats)))
         return out
 
 

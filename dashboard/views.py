@@ -131,6 +131,25 @@ class SourcesBlock:
     numbers: str  # "3,12": the References page's ``refs`` query parameter
 
 
+def reference_links(links: Sequence[tuple[str, str, str]]) -> str:
+    """A reference's ``links`` as Markdown: its canonical links (DOI, PubMed, PMC) on one line, then
+    "Where we read it" on the next, naming the host and saying when it is a third-party copy or
+    plain http. Each URL is written so that Markdown can neither end it early nor read it as markup.
+    """
+    from urllib.parse import urlsplit
+
+    def link(text: str, url: str) -> str:
+        return f"[{text}](" + "".join("\\" + ch if ch in "\\()<>" else ch for ch in url) + ")"
+
+    canonical = [link(label, url) for label, url, _ in links if label != "Where we read it"]
+    lines = [" · ".join(canonical)] if canonical else []
+    for label, url, caveat in links:
+        if label == "Where we read it":
+            host = urlsplit(url).netloc.rpartition("@")[2]
+            lines.append(f"Where we read it: {link(md_text(host), url)}" + (f" ({md_text(caveat)})" if caveat else ""))
+    return "  \n".join(lines)
+
+
 def sources_block(kb: KnowledgeBase, cites: Iterable[Cite], label: str = "Sources") -> SourcesBlock | None:
     """The cited references, each with every locator cited, in number order; None if nothing is cited."""
     seen: dict[int, list[str]] = {}
@@ -149,10 +168,11 @@ def _sources_block(kb: KnowledgeBase, cited: tuple[tuple[int, tuple[str, ...]], 
     paragraphs = []
     for n, locators in cited:
         ref = by_number[n]
-        links = " · ".join(f"[{name}]({url})" for name, url in ref.links)
         paragraphs.append(
-            f"**[{n}]** {ref.authors} ({ref.year_text}). *{ref.title}*. {ref.source}. {links}  \n"
-            f"Where: {'; '.join(locators)}"
+            f"**[{n}]** {md_text(ref.authors)} ({ref.year_text}). *{md_text(ref.title)}*. "
+            f"{md_text(ref.source)}.  \n"
+            f"{reference_links(ref.links)}  \n"
+            f"Where: {md_text('; '.join(locators))}"
         )
     numbers = [n for n, _ in cited]
     return SourcesBlock(

@@ -1,8 +1,14 @@
-"""References: every source, numbered as cited everywhere else, grouped by kind and searchable."""
+"""References: every source, numbered as cited everywhere else, grouped by kind and searchable.
+
+Each source shows its canonical links first (DOI, PubMed, PubMed Central), then where the
+evidence brief read it, marked when that page is a third-party copy or plain http.
+"""
 
 import streamlit as st
 
-from dashboard.ui import require_frame, knowledge_base
+from dashboard.kb import KnowledgeBase
+from dashboard.ui import knowledge_base, require_frame
+from dashboard.views import md_text, reference_links
 
 require_frame()  # first: run inside the app frame, never as a bare legacy page
 
@@ -24,7 +30,9 @@ numbers = kb.citation_number()
 st.title("References")
 st.caption(
     f"{len(kb.references)} sources. The numbers match the bracketed citations on every page. "
-    f"Knowledge base {kb.meta.version}, reviewed {kb.meta.last_reviewed:%d %b %Y}."
+    f"Knowledge base {kb.meta.version}, reviewed {kb.meta.last_reviewed:%d %b %Y}. "
+    "Each source links first to its DOI, PubMed or PubMed Central record; “Where we read it” is the "
+    "page its content was checked on, marked when that is a third-party copy or plain http."
 )
 
 wanted = st.query_params.get("refs", "")
@@ -48,23 +56,34 @@ def matches(ref) -> bool:
     return all(word in haystack for word in query.lower().split())
 
 
+@st.cache_resource(show_spinner=False, hash_funcs={KnowledgeBase: id})
+def entries(kb: KnowledgeBase) -> dict[str, str]:
+    """Each reference as Markdown (citation, links, note), built once per knowledge base; data shown literally."""
+    numbers = kb.citation_number()
+    out = {}
+    for ref in kb.references.values():
+        version = f" {md_text(ref.version)}." if ref.version else ""
+        doi = f" doi:{md_text(ref.doi)}." if ref.doi else ""
+        pmid = f" PMID {ref.pmid}." if ref.pmid else ""
+        note = f"  \n_{md_text(ref.note)}_" if ref.note else ""
+        out[ref.id] = (
+            f"**[{numbers[ref.id]}]** {md_text(ref.authors)} ({ref.year_text}). *{md_text(ref.title)}*. "
+            f"{md_text(ref.source)}.{version}{doi}{pmid}  \n"
+            f"{reference_links(ref.links)}{PROVENANCE[ref.provenance]}{note}"
+        )
+    return out
+
+
+text = entries(kb)
+
+# One Markdown element per group, whatever the number of references (Streamlit's cost is per element).
 shown = 0
 for group, kinds in KIND_GROUPS.items():
     refs = [r for r in kb.references.values() if r.kind in kinds and matches(r)]
     if not refs:
         continue
+    shown += len(refs)
     st.subheader(f"{group} ({len(refs)})")
-    for ref in refs:
-        shown += 1
-        n = numbers[ref.id]
-        links = " · ".join(f"[{name}]({url})" for name, url in ref.links)
-        version = f" {ref.version}." if ref.version else ""
-        pmid = f" PMID {ref.pmid}." if ref.pmid else ""
-        doi = f" doi:{ref.doi}." if ref.doi else ""
-        st.markdown(
-            f"**[{n}]** {ref.authors} ({ref.year_text}). *{ref.title}*. {ref.source}.{version}{doi}{pmid}  \n"
-            f"{links}{PROVENANCE[ref.provenance]}  \n"
-            + (f"_{ref.note}_" if ref.note else ""),
-        )
+    st.markdown("\n\n".join(text[r.id] for r in refs))
 if shown == 0:
     st.warning("No reference matches that search.", icon=":material/search_off:")
