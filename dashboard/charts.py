@@ -6,6 +6,8 @@ words, for screen readers and for anyone who cannot read the chart.
 
 from __future__ import annotations
 
+import textwrap
+
 import altair as alt
 import pandas as pd
 
@@ -16,6 +18,60 @@ from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, KnowledgeBase
 RATIO_MEASURES = ("RR", "OR", "aRR", "aOR")
 GA_AXIS = (8, 40)  # weeks shown on timelines
 
+# Row labels of the forest plot and the timeline. Vega-Lite hides axis labels that would
+# overlap and cuts any label longer than its limit (180 px by default) with an ellipsis, and Streamlit
+# squeezes a whole chart, axes and legend included, into the height it is given: a reader could
+# not tell which bar was which study or window. So each row chart wraps its labels at spaces,
+# gives every row a fixed step tall enough for its longest label, never drops a label, sets a
+# limit wider than the longest line, and fits only its width to the page.
+FOREST_LABEL_CHARS = 76  # characters per line; the longest study and outcome takes two lines
+TIMELINE_LABEL_CHARS = 56  # a removal window names three cerclages: two lines
+LABEL_FONT_PX = 11  # Vega-Lite's default axis label size, set explicitly so the step below holds
+LABEL_LINE_PX = 13
+ROW_GAP_PX = 7  # between the last line of one row's label and the first of the next
+LABEL_PX_PER_CHAR = 7  # above the average glyph width of an 11 px sans-serif face
+FIT_WIDTH_ONLY = {"type": "fit-x", "contains": "padding"}
+
+
+def wrap_label(text: str, chars: int) -> str:
+    """The label broken at spaces into lines of about ``chars`` characters, joined by newlines.
+
+    A label that needs wrapping breaks after its first ": " (the study before its outcome, the
+    guideline before its window) when that takes no more lines.
+    """
+
+    def wrap(part: str) -> list[str]:
+        return textwrap.wrap(part, chars, break_long_words=False, break_on_hyphens=False)
+
+    lines = wrap(text)
+    head, colon, tail = text.partition(": ")
+    if len(lines) > 1 and colon and len(wrap(head + ":") + wrap(tail)) <= len(lines):
+        lines = wrap(head + ":") + wrap(tail)
+    return "\n".join(lines) or text
+
+
+def _row_axis(rows: pd.Series) -> tuple[alt.Axis, int]:
+    """The y axis for wrapped row labels, and the plot height that gives every row its step."""
+    labels = rows.drop_duplicates()
+    lines = [line for label in labels for line in label.split("\n")]
+    tallest = max((label.count("\n") + 1 for label in labels), default=1)
+    step = tallest * LABEL_LINE_PX + ROW_GAP_PX
+    # Vega draws a label's first line on the tick and the rest below it; lift a label of n lines
+    # by (n - 1) half lines so the block is centred on its row.
+    lift = [
+        {"test": f"length(split(datum.value, '\\n')) == {n}", "value": -(n - 1) * LABEL_LINE_PX / 2}
+        for n in range(2, tallest + 1)
+    ]
+    axis = alt.Axis(
+        labelExpr="split(datum.label, '\\n')",
+        labelOffset={"condition": lift, "value": 0} if lift else 0,
+        labelOverlap=False,
+        labelLimit=LABEL_PX_PER_CHAR * max((len(line) for line in lines), default=1),
+        labelFontSize=LABEL_FONT_PX,
+        labelLineHeight=LABEL_LINE_PX,
+    )
+    return axis, step * max(len(labels), 1)
+
 
 def forest_frame(kb: KnowledgeBase) -> pd.DataFrame:
     numbers = kb.citation_number()
@@ -24,10 +80,12 @@ def forest_frame(kb: KnowledgeBase) -> pd.DataFrame:
         for e in t.evidence:
             if e.measure in RATIO_MEASURES and e.estimate is not None:
                 refs = sorted({numbers[c.ref] for c in e.citations})
+                label = f"{e.study}: {e.outcome}"
                 rows.append(
                     {
                         "option": t.short_name,
-                        "label": f"{e.study}: {e.outcome}",
+                        "label": label,
+                        "row": wrap_label(label, FOREST_LABEL_CHARS),
                         "measure": e.measure,
                         "estimate": e.estimate,
                         "low": e.ci_low,
@@ -45,15 +103,21 @@ _FOREST: dict[int, tuple[alt.LayerChart, str]] = {}
 
 def _build_forest(kb: KnowledgeBase) -> tuple[alt.LayerChart, str]:
     frame = forest_frame(kb)
-    height = max(220, 22 * len(frame))
-    base = alt.Chart(frame).encode(
-        y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=420)),
-    )
+    axis, height = _row_axis(frame["row"])
+    base = alt.Chart(frame).encode(y=alt.Y("row:N", sort=None, title=None, axis=axis))
     scale = alt.Scale(type="log", domain=[0.05, 20])
     rule = base.mark_rule(strokeWidth=2).encode(
         x=alt.X("low:Q", scale=scale, title="Ratio (log scale), 95% CI; left of 1 favours the option"),
         x2="high:Q",
-        color=alt.Color("option:N", title="Option", legend=alt.Legend(orient="bottom", columns=3)),
+        color=alt.Color(
+            "option:N",
+            title="Option",
+            legend=alt.Legend(
+                orient="bottom",
+                columns=2,
+                labelLimit=LABEL_PX_PER_CHAR * max((len(name) for name in frame["option"]), default=1),
+            ),
+        ),
     )
     point = base.mark_point(filled=True, size=70, shape="square").encode(
         x=alt.X("estimate:Q", scale=scale),
@@ -69,7 +133,10 @@ def _build_forest(kb: KnowledgeBase) -> tuple[alt.LayerChart, str]:
     )
     no_effect = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[6, 4], color="#333333").encode(x="x:Q")
     chart = (rule + point + no_effect).properties(
-        title="Key effect sizes (ratio with 95% CI; dashed line = no effect)", height=height, width="container"
+        title="Key effect sizes (ratio with 95% CI; dashed line = no effect)",
+        height=height,
+        width="container",
+        autosize=FIT_WIDTH_ONLY,
     )
     lines = [
         f"{r.label}: {r.measure} {r.estimate:g} (95% CI {r.low:g} to {r.high:g}) {r.sources}"
@@ -109,9 +176,11 @@ def timeline_frame(result: AllAssessments, kb: KnowledgeBase) -> pd.DataFrame:
             start = int(w.start.split("+")[0]) + int(w.start.split("+")[1]) / 7 if w.start else GA_AXIS[0]
             end = int(w.end.split("+")[0]) + int(w.end.split("+")[1]) / 7 if w.end else GA_AXIS[1]
             names = ", ".join(kb.treatments[t].short_name for t in w.treatments)
+            window = f"{GUIDELINE_NAMES[g].split()[0]}: {names} ({w.kind})"
             rows.append(
                 {
-                    "window": f"{GUIDELINE_NAMES[g].split()[0]}: {names} ({w.kind})",
+                    "window": window,
+                    "row": wrap_label(window, TIMELINE_LABEL_CHARS),
                     "guideline": GUIDELINE_NAMES[g],
                     "start": start,
                     "end": end,
@@ -126,13 +195,14 @@ def timeline_frame(result: AllAssessments, kb: KnowledgeBase) -> pd.DataFrame:
 def timeline(result: AllAssessments, kb: KnowledgeBase, case: Case) -> tuple[alt.LayerChart, str]:
     """Gestational-age windows that matter under each guideline, with this patient's marker."""
     frame = timeline_frame(result, kb)
+    axis, height = _row_axis(frame["row"])
     bars = (
         alt.Chart(frame)
         .mark_bar(height=14, cornerRadius=3)
         .encode(
             x=alt.X("start:Q", scale=alt.Scale(domain=list(GA_AXIS)), title="Gestational age (weeks)"),
             x2="end:Q",
-            y=alt.Y("window:N", sort=None, title=None, axis=alt.Axis(labelLimit=360)),
+            y=alt.Y("row:N", sort=None, title=None, axis=axis),
             color=alt.Color("guideline:N", title="Guideline", legend=alt.Legend(orient="bottom")),
             tooltip=[
                 alt.Tooltip("label:N", title="Window"),
@@ -150,7 +220,9 @@ def timeline(result: AllAssessments, kb: KnowledgeBase, case: Case) -> tuple[alt
         layers = layers + alt.Chart(marker).mark_text(align="left", dx=4, dy=-6, color="#B00020").encode(
             x="x:Q", y=alt.value(0), text="text:N"
         )
-    chart = layers.properties(title="Timing windows by gestational age", height=max(200, 24 * len(frame)), width="container")
+    chart = layers.properties(
+        title="Timing windows by gestational age", height=height, width="container", autosize=FIT_WIDTH_ONLY
+    )
     where = f"This patient is at {ga} weeks." if ga else "This patient's gestational age is not known."
     summary = where + " " + " ".join(f"{r.window}: {r.label}, {r.status} {r.sources}." for r in frame.itertuples())
     return chart, summary
