@@ -6,7 +6,17 @@ from dashboard.assess import Cite, assess_all
 from dashboard.intake import case_to_form
 from dashboard.kb import GUIDELINE_NAMES
 from dashboard.teaching import QUESTIONS, answer, teaching_cases
-from dashboard.ui import require_frame, PERSIST, badge, cite_marks, clear_case, glance, knowledge_base, sources
+from dashboard.ui import (
+    PERSIST,
+    STATUS_LOOK,
+    badge,
+    cite_marks,
+    clear_case,
+    glance,
+    knowledge_base,
+    require_frame,
+    sources,
+)
 from dashboard.views import words
 
 require_frame()  # first: run inside the app frame, never as a bare legacy page
@@ -54,7 +64,7 @@ if revealed or st.session_state.get(f"teach.{tc.id}.shown"):
         guess = st.session_state.get(f"teach.{tc.id}.{q}")
         with st.container(border=True):
             st.markdown(f"**{text}**")
-            badge(right, f"Answer: {words(right)}")
+            badge(right, f"Answer: {STATUS_LOOK.get(right, (words(right),))[0]}")  # the badge has its own icon
             if guess is None:
                 st.caption("You did not answer this one.")
             elif guess == right:

@@ -197,9 +197,7 @@ def test_nice_takes_a_preterm_birth_up_to_34_weeks(kb: KnowledgeBase, birth_at: 
 @pytest.mark.parametrize(("loss_at", "met"), [("15+6", False), ("16+0", True)])
 def test_nice_takes_a_mid_trimester_loss_from_16_weeks(kb: KnowledgeBase, loss_at: str, met: bool) -> None:
     """NICE takes an earlier mid-trimester loss from 16+0: a loss at 15+6 does not count, one at 16+0 does."""
-    doc = with_history_and_scan(
-        20.0, spontaneous_preterm_births=[], painless_second_trimester_losses=births(loss_at)
-    )
+    doc = with_history_and_scan(20.0, spontaneous_preterm_births=[], painless_second_trimester_losses=births(loss_at))
     assert outcome(kb, "NICE-USI", **doc) is met
 
 
@@ -260,21 +258,19 @@ def test_dilation_criterion_starts_at_1_cm(kb: KnowledgeBase, dilation_cm: float
     assert outcome(kb, "DX-PE-DILATION", **acute_picture(dilation_cm=dilation_cm)) is met
 
 
-@pytest.mark.parametrize("rule_id", ["ACOG-PEI", "NICE-PEI"])
 @pytest.mark.parametrize(("dilation_cm", "met"), [(0.5, False), (1.0, True)])
-def test_examination_indicated_cerclage_starts_at_1_cm(
-    kb: KnowledgeBase, rule_id: str, dilation_cm: float, met: bool
-) -> None:
-    """Examination-indicated cerclage under ACOG and NICE needs 1 cm of dilation; 0.5 cm is not enough."""
-    assert outcome(kb, rule_id, **acute_picture(dilation_cm=dilation_cm)) is met
+def test_examination_indicated_cerclage_starts_at_1_cm(kb: KnowledgeBase, dilation_cm: float, met: bool) -> None:
+    """Examination-indicated cerclage under ACOG needs 1 cm of dilation; 0.5 cm is not enough."""
+    assert outcome(kb, "ACOG-PEI", **acute_picture(dilation_cm=dilation_cm)) is met
 
 
+@pytest.mark.parametrize("rule_id", ["RCOG-PEI", "NICE-PEI"])
 @pytest.mark.parametrize(("membranes", "met"), [("absent", False), ("present", True)])
-def test_rcog_emergency_cerclage_needs_exposed_membranes(kb: KnowledgeBase, membranes: str, met: bool) -> None:
-    """RCOG's emergency cerclage is defined by exposed membranes: dilation alone does not meet it."""
+def test_rescue_cerclage_needs_exposed_membranes(kb: KnowledgeBase, rule_id: str, membranes: str, met: bool) -> None:
+    """RCOG's emergency and NICE's rescue cerclage are for exposed membranes: dilation alone does not meet them."""
     picture = acute_picture(dilation_cm=2.0)
     picture["exam"]["membranes_at_or_beyond_os"] = membranes
-    assert outcome(kb, "RCOG-PEI", **picture) is met
+    assert outcome(kb, rule_id, **picture) is met
 
 
 @pytest.mark.parametrize(("today", "met"), [("13+6", False), ("14+0", True), ("27+6", True), ("28+0", False)])
@@ -325,3 +321,76 @@ def test_compiled_conditions_agree_with_the_interpreter(kb: KnowledgeBase) -> No
             a = evaluate(kb.conditions[rule.id], facts, outcome, used_a)
             b = compiled[rule.id](facts, outcome, used_b)
             assert (a, used_a) == (b, used_b), f"{path}: {rule.id}"
+
+
+# --------------------------------------------------------------------------- statuses chosen
+
+
+def status_rule(kb: KnowledgeBase, guideline: str, treatment: str, **doc: Any) -> tuple[str, str]:
+    """The status and the rule that set it for one treatment under one guideline."""
+    [t] = [t for t in assess(case_from_dict(doc), guideline, kb).treatments if t.treatment == treatment]
+    return t.status, t.rule_id
+
+
+@pytest.mark.parametrize(("fetuses", "rule_id"), [(1, "RCOG-TX-PEI-CONSIDER"), (2, "RCOG-TX-PEI-MULTIPLE")])
+def test_rcog_emergency_cerclage_in_twins_does_not_borrow_the_singleton_figures(
+    kb: KnowledgeBase, fetuses: int, rule_id: str
+) -> None:
+    """Twins with the emergency-cerclage picture get the twin evidence, not RCOG's singleton statement."""
+    picture = acute_picture(membranes="present")
+    picture["fetuses"] = fetuses
+    assert status_rule(kb, "rcog", "physical_exam_indicated_cerclage", **picture) == ("consider", rule_id)
+
+
+@pytest.mark.parametrize("guideline", GUIDELINES)
+@pytest.mark.parametrize("treatment", ["history_indicated_cerclage", "ultrasound_indicated_cerclage"])
+def test_a_planned_cerclage_gives_way_once_the_cervix_has_opened(
+    kb: KnowledgeBase, guideline: str, treatment: str
+) -> None:
+    """With a qualifying history and short cervix but the cervix now 2 cm, planned cerclage is not applicable."""
+    picture = acute_picture(membranes="present")
+    picture["history"] = {
+        "painless_second_trimester_losses": [{"gestational_age": ga("19+0")}],
+        "spontaneous_preterm_births": [{"gestational_age": ga("30+0")}],
+    }
+    picture["ultrasound"] = {"cervical_lengths": [scan("19+0", 15.0)]}
+    assert status_rule(kb, guideline, treatment, **picture) == ("not_applicable", "TX-PLANNED-CERCLAGE-ACUTE")
+
+
+@pytest.mark.parametrize(("today", "status"), [("13+6", "consider"), ("14+0", "not_applicable")])
+@pytest.mark.parametrize("guideline", GUIDELINES)
+def test_transabdominal_cerclage_belongs_before_14_weeks(
+    kb: KnowledgeBase, guideline: str, today: str, status: str
+) -> None:
+    """After a failed transvaginal cerclage, transabdominal cerclage is an option before 14 weeks, not after."""
+    doc = acute_picture(at=today, dilation_cm=0.0)
+    doc["history"] = {
+        "painless_second_trimester_losses": [{"gestational_age": ga("22+0")}],
+        "spontaneous_preterm_births": [],
+        "prior_cerclage": "present",
+        "prior_cerclage_reason": "history",
+        "prior_cerclage_route": "transvaginal",
+        "prior_cerclage_failed": "present",
+    }
+    assert status_rule(kb, guideline, "transabdominal_cerclage", **doc)[0] == status
+
+
+def test_acog_ultrasound_indication_counts_a_short_cervix_found_before_16_weeks(kb: KnowledgeBase) -> None:
+    """ACOG's window is 'before 24 weeks' with no lower bound: a 20 mm cervix at 15+0 meets it."""
+    doc = with_history_and_scan(20.0, at="15+0")
+    doc["gestational_age"] = ga("15+2")
+    assert outcome(kb, "ACOG-USI", **doc) is True
+
+
+def test_smfm_progesterone_applies_after_a_painless_loss_before_20_weeks(kb: KnowledgeBase) -> None:
+    """A painless loss at 18 weeks is not a US preterm birth: a 15 mm cervix at 20 weeks gets progesterone recommended."""
+    doc = {
+        "gestational_age": ga("20+0"),
+        "fetuses": 1,
+        "history": {
+            "painless_second_trimester_losses": [{"gestational_age": ga("18+0")}],
+            "spontaneous_preterm_births": [],
+        },
+        "ultrasound": {"cervical_lengths": [scan("20+0", 15.0)]},
+    }
+    assert status_rule(kb, "acog", "vaginal_progesterone", **doc) == ("recommended", "ACOG-TX-VP-SHORT-20")
