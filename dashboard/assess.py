@@ -20,7 +20,7 @@ from operator import itemgetter
 from typing import Any, Literal
 
 from dashboard.case import Case
-from dashboard.facts import compute_facts, field_is_unknown
+from dashboard.facts import compute_facts, field_is_missing
 from dashboard.fields import label_of, section_of
 from dashboard.kb import (
     GUIDELINE_NAMES,
@@ -458,7 +458,7 @@ class _Evaluator:
     def _field_unknown(self, path: str) -> bool:
         known = self._unknown_fields.get(path)
         if known is None:
-            known = self._unknown_fields[path] = field_is_unknown(self.case, path)
+            known = self._unknown_fields[path] = field_is_missing(self.case, path)
         return known
 
     def missing_of(self, rule_id: str) -> list[str]:

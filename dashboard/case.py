@@ -303,6 +303,30 @@ def _friendly(error: dict[str, Any]) -> tuple[str, str]:
 MAX_CASE_FILE_BYTES = 256 * 1024
 
 
+def _scans_after_today(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Scans dated after the current gestational age, read from a raw case document whose
+    other fields may be invalid; parts that cannot be read are left to the model's messages."""
+    try:
+        today = GestationalAge.model_validate(data.get("gestational_age"))
+        scans = data["ultrasound"]["cervical_lengths"]
+    except (ValidationError, KeyError, TypeError):
+        return []
+    out = []
+    for index, scan in enumerate(scans if isinstance(scans, list) else []):
+        try:
+            when = GestationalAge.model_validate(scan["gestational_age"])
+        except (ValidationError, KeyError, TypeError):
+            continue
+        if when.total_days > today.total_days:
+            out.append(
+                (
+                    f"ultrasound.cervical_lengths[{index}].gestational_age",
+                    f"scan dated {when} weeks is after the current gestational age {today}",
+                )
+            )
+    return out
+
+
 def case_from_dict(data: Any) -> Case:
     """Validate a parsed case; raises CaseError naming every bad field."""
     if not isinstance(data, dict):
@@ -310,7 +334,11 @@ def case_from_dict(data: Any) -> Case:
     try:
         return Case.model_validate(data)
     except ValidationError as exc:
-        raise CaseError([_friendly(e) for e in exc.errors(include_url=False)]) from None
+        problems = [_friendly(e) for e in exc.errors(include_url=False)]
+        # The model checks scan dates only once every field is valid, and stops at the first;
+        # a file is refused as a whole, so name every late scan now, with the other problems.
+        problems += [p for p in _scans_after_today(data) if p not in problems]
+        raise CaseError(problems) from None
     except (ValueError, TypeError, RecursionError) as exc:  # defensive: never a traceback
         raise CaseError([("(case)", f"could not be read: {exc.__class__.__name__}")]) from None
 

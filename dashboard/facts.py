@@ -554,6 +554,23 @@ def field_is_unknown(case: Case, path: str) -> bool:
     return False
 
 
+_CERCLAGE_DETAILS = ("history.prior_cerclage_reason", "history.prior_cerclage_route", "history.prior_cerclage_failed")
+
+
+def field_is_missing(case: Case, path: str) -> bool:
+    """True when the field holds no answer and can be asked now.
+
+    The details of an earlier cerclage are asked only once a cerclage is known to have happened;
+    until then the question to answer is whether there was one, so the details are not listed.
+    """
+    if path in _CERCLAGE_DETAILS and case.history.prior_cerclage != Tri.present:
+        return False
+    return field_is_unknown(case, path)
+
+
+_ONE = {"losses": "loss", "births": "birth", "pregnancies": "pregnancy", "fetuses": "fetus"}  # "1 loss"
+
+
 def show_value(spec: FactSpec, value: Any) -> str:
     """A fact's value in words, with its unit."""
     if value is UNKNOWN:
@@ -562,5 +579,6 @@ def show_value(spec: FactSpec, value: Any) -> str:
         return f"{value // 7}+{value % 7} weeks"
     if spec.kind == "number":
         text = str(value) if isinstance(value, Interval) else _num(value)
-        return f"{text} {spec.unit}" if spec.unit else text
+        unit = _ONE.get(spec.unit, spec.unit) if not isinstance(value, Interval) and value == 1 else spec.unit
+        return f"{text} {unit}" if unit else text
     return str(value).replace("_", " ")

@@ -361,7 +361,7 @@ def glance(case: Case) -> list[str]:
         lines.append(f"Dilation: {case.exam.cervical_dilation_cm:g} cm")
     if case.ultrasound.cervical_lengths:
         last = sorted(case.ultrasound.cervical_lengths, key=lambda s: s.gestational_age.total_days)[-1]
-        lines.append(f"Latest cervical length: {last.cervical_length_mm:g} mm at {last.gestational_age}")
+        lines.append(f"Latest cervical length: {last.cervical_length_mm:g} mm at {last.gestational_age} weeks")
     present = [
         label_of(f"exclusions.{name}")
         for name in ("labour", "bleeding_or_abruption", "ruptured_membranes", "clinical_chorioamnionitis")

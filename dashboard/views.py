@@ -43,8 +43,14 @@ def words(status: str) -> str:
 
 
 def values_text(values: list[Any]) -> str:
-    """'Labour: unknown (needs is absent)' for each test a rule made."""
-    return "; ".join(f"{v.label}: {v.value} (needs {v.needs})" for v in values)
+    """'Labour: unknown (needs is absent)' for each test a rule made; two tests of one value are
+    said once ('Gestational age: 21+3 weeks (needs ≥ 14+0 weeks and ≤ 27+6 weeks)')."""
+    needs: dict[tuple[str, str], list[str]] = {}
+    for v in values:
+        bucket = needs.setdefault((v.label, v.value), [])
+        if v.needs not in bucket:
+            bucket.append(v.needs)
+    return "; ".join(f"{label}: {value} (needs {' and '.join(n)})" for (label, value), n in needs.items())
 
 
 def marks(cites: Iterable[Cite]) -> str:

@@ -351,3 +351,26 @@ def test_every_shared_age_is_flagged_once_earliest_first() -> None:
     """Each shared gestational age is named once, earliest first."""
     case = _history([{"weeks": 24}, {"weeks": 20}, {"weeks": 20}], [{"weeks": 20}, {"weeks": 24}, {"weeks": 20}])
     assert history_entered_twice(case) == [GestationalAge(weeks=20), GestationalAge(weeks=24)]
+
+
+def test_a_late_scan_is_named_alongside_other_bad_fields() -> None:
+    """A file with a bad field and scans dated after today names every one of them at once."""
+    doc = {
+        "gestational_age": {"weeks": 19, "days": 0},
+        "fetuses": 9,
+        "exam": {"cervical_dilation_cm": 11.0},
+        "ultrasound": {
+            "cervical_lengths": [
+                {"gestational_age": {"weeks": 20, "days": 0}, "cervical_length_mm": 30.0},
+                {"gestational_age": {"weeks": 18, "days": 0}, "cervical_length_mm": 30.0},
+                {"gestational_age": {"weeks": 21, "days": 0}, "cervical_length_mm": 30.0},
+            ]
+        },
+    }
+    paths = [p for p, _ in problems_of(doc)]
+    assert paths == [
+        "fetuses",
+        "exam.cervical_dilation_cm",
+        "ultrasound.cervical_lengths[0].gestational_age",
+        "ultrasound.cervical_lengths[2].gestational_age",
+    ]

@@ -394,3 +394,23 @@ def test_smfm_progesterone_applies_after_a_painless_loss_before_20_weeks(kb: Kno
         "ultrasound": {"cervical_lengths": [scan("20+0", 15.0)]},
     }
     assert status_rule(kb, "acog", "vaginal_progesterone", **doc) == ("recommended", "ACOG-TX-VP-SHORT-20")
+
+
+# --------------------------------------------------------------------------- what is missing
+
+
+def missing_fields(doc: dict[str, Any]) -> set[str]:
+    return {m.field for g in GUIDELINES for m in assess(case_from_dict(doc), g).missing}
+
+
+def test_details_of_an_earlier_cerclage_are_not_asked_before_the_cerclage_itself() -> None:
+    """With 'cerclage in an earlier pregnancy' unknown, that question is missing, not its hidden details."""
+    missing = missing_fields({"gestational_age": ga("12+0"), "fetuses": 1})
+    assert "history.prior_cerclage" in missing
+    assert not missing & {"history.prior_cerclage_reason", "history.prior_cerclage_route", "history.prior_cerclage_failed"}
+
+
+def test_details_of_a_known_earlier_cerclage_are_asked() -> None:
+    """Once an earlier cerclage is known, its unknown reason, route and outcome are listed as missing."""
+    missing = missing_fields({"gestational_age": ga("12+0"), "fetuses": 1, "history": {"prior_cerclage": "present"}})
+    assert {"history.prior_cerclage_reason", "history.prior_cerclage_route", "history.prior_cerclage_failed"} <= missing
