@@ -13,11 +13,22 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from dashboard.assess import AllAssessments
+from dashboard.assess import AllAssessments, TreatmentResult
 from dashboard.case import Case, CaseError, case_from_dict
 from dashboard.kb import DATA_DIR, Citation, KnowledgeBase, KnowledgeBaseError
 
-Question = Literal["diagnosis", "cerclage_acog", "cerclage_rcog", "cerclage_nice"]
+Question = Literal["diagnosis", "cerclage_acog", "cerclage_rcog", "cerclage_nice", "transabdominal_rcog"]
+
+TREATMENT_STATUSES = (
+    "recommended",
+    "consider",
+    "not_recommended",
+    "contraindicated",
+    "not_applicable",
+    "insufficient_data",
+)
+# A question about one option's status: question id -> (treatment id, guideline).
+TREATMENT_QUESTIONS = {"transabdominal_rcog": ("transabdominal_cerclage", "rcog")}
 
 QUESTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "diagnosis": ("Does she meet the criteria for cervical insufficiency?", ("met", "not_met", "insufficient_data")),
@@ -33,6 +44,7 @@ QUESTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
         "Cerclage indication under NICE?",
         ("history", "ultrasound", "physical_exam", "none", "insufficient_data"),
     ),
+    "transabdominal_rcog": ("Transabdominal cerclage in this pregnancy, under RCOG?", TREATMENT_STATUSES),
 }
 
 
@@ -62,7 +74,15 @@ def answer(result: AllAssessments, question: str) -> str:
     """The engine's answer to one teaching question."""
     if question == "diagnosis":
         return result.guidelines["acog"].diagnosis.status
+    if question in TREATMENT_QUESTIONS:
+        return treatment_answer(result, question).status
     return result.guidelines[question.split("_", 1)[1]].cerclage.indication
+
+
+def treatment_answer(result: AllAssessments, question: str) -> TreatmentResult:
+    """The option a treatment question asks about, as the engine assessed it."""
+    treatment, guideline = TREATMENT_QUESTIONS[question]
+    return next(t for t in result.guidelines[guideline].treatments if t.treatment == treatment)
 
 
 def load_teaching(kb: KnowledgeBase, path: Path | None = None) -> list[TeachingCase]:

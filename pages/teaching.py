@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard.assess import Cite, assess_all
 from dashboard.intake import case_to_form
 from dashboard.kb import GUIDELINE_NAMES
-from dashboard.teaching import QUESTIONS, answer, teaching_cases
+from dashboard.teaching import QUESTIONS, TREATMENT_QUESTIONS, answer, teaching_cases, treatment_answer
 from dashboard.ui import (
     PERSIST,
     STATUS_LOOK,
@@ -74,6 +74,9 @@ if revealed or st.session_state.get(f"teach.{tc.id}.shown"):
             if q == "diagnosis":
                 a = result.guidelines["acog"]
                 st.write(f"{a.diagnosis.summary} {cite_marks([c for t in a.diagnosis.criteria for c in t.citations])}")
+            elif q in TREATMENT_QUESTIONS:
+                option = treatment_answer(result, q)
+                st.write(f"{option.reason} {cite_marks(option.citations)}")
             else:
                 g = q.split("_", 1)[1]
                 cer = result.guidelines[g].cerclage
