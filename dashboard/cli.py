@@ -16,6 +16,7 @@ from typing import Any, TextIO
 from dashboard.assess import AllAssessments, Assessment, assess, assess_all
 from dashboard.case import Case, CaseError, case_from_json
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, KnowledgeBase, KnowledgeBaseError, default_knowledge_base
+from dashboard.views import merged_needs
 
 EXIT_INVALID_CASE = 2
 EXIT_BROKEN_KB = 3
@@ -58,7 +59,7 @@ def render_text(result: Assessment | AllAssessments, kb: KnowledgeBase) -> str:
         basis = f" (basis: {', '.join(b.replace('_', ' ') for b in d.basis)})" if d.basis else ""
         lines.append(f"Diagnosis: {STATUS_WORDS[d.status]}{basis}. {d.summary}")
         for c in d.criteria:
-            values = "; ".join(f"{v.label}: {v.value}, needs {v.needs}" for v in c.values)
+            values = "; ".join(f"{lab}: {val}, needs {' and '.join(n)}" for (lab, val), n in merged_needs(c.values).items())
             lines.append(f"  - {c.title}: {STATUS_WORDS.get(c.status, c.status)} ({values}){cite(c.citations)}")
         for e in a.exclusions:
             if e.status != "absent":

@@ -568,7 +568,7 @@ def field_is_missing(case: Case, path: str) -> bool:
     return field_is_unknown(case, path)
 
 
-_ONE = {"losses": "loss", "births": "birth", "pregnancies": "pregnancy", "fetuses": "fetus"}  # "1 loss"
+ONE_OF = {"losses": "loss", "births": "birth", "pregnancies": "pregnancy", "fetuses": "fetus"}  # "1 loss"
 
 
 def show_value(spec: FactSpec, value: Any) -> str:
@@ -579,6 +579,6 @@ def show_value(spec: FactSpec, value: Any) -> str:
         return f"{value // 7}+{value % 7} weeks"
     if spec.kind == "number":
         text = str(value) if isinstance(value, Interval) else _num(value)
-        unit = _ONE.get(spec.unit, spec.unit) if not isinstance(value, Interval) and value == 1 else spec.unit
+        unit = ONE_OF.get(spec.unit, spec.unit) if not isinstance(value, Interval) and value == 1 else spec.unit
         return f"{text} {unit}" if unit else text
     return str(value).replace("_", " ")

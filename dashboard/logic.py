@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
-from dashboard.facts import FACTS, UNKNOWN, Interval, show_value
+from dashboard.facts import FACTS, ONE_OF, UNKNOWN, Interval, show_value
 from dashboard.kb import AllOf, AnyOf, Condition, Leaf, NotOf, RuleRef
 
 Truth = bool | None
@@ -88,7 +88,8 @@ def describe_need(leaf: Leaf) -> str:
     if spec.kind == "ga":
         value = f"{leaf.value // 7}+{leaf.value % 7} weeks"
     elif spec.kind == "number":
-        value = f"{leaf.value:g} {spec.unit}" if spec.unit else f"{leaf.value:g}"
+        unit = ONE_OF.get(spec.unit, spec.unit) if leaf.value == 1 else spec.unit
+        value = f"{leaf.value:g} {unit}" if unit else f"{leaf.value:g}"
     elif isinstance(leaf.value, tuple):
         value = ", ".join(v.replace("_", " ") for v in leaf.value)
     else:

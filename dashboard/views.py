@@ -45,12 +45,17 @@ def words(status: str) -> str:
 def values_text(values: list[Any]) -> str:
     """'Labour: unknown (needs is absent)' for each test a rule made; two tests of one value are
     said once ('Gestational age: 21+3 weeks (needs ≥ 14+0 weeks and ≤ 27+6 weeks)')."""
+    return "; ".join(f"{label}: {value} (needs {' and '.join(n)})" for (label, value), n in merged_needs(values).items())
+
+
+def merged_needs(values: Iterable[Any]) -> dict[tuple[str, str], list[str]]:
+    """Each (label, value) a rule tested, with every requirement it was tested against, in order."""
     needs: dict[tuple[str, str], list[str]] = {}
     for v in values:
         bucket = needs.setdefault((v.label, v.value), [])
         if v.needs not in bucket:
             bucket.append(v.needs)
-    return "; ".join(f"{label}: {value} (needs {' and '.join(n)})" for (label, value), n in needs.items())
+    return needs
 
 
 def marks(cites: Iterable[Cite]) -> str:
