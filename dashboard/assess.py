@@ -470,7 +470,12 @@ class _Evaluator:
         if self.outcome(rule_id) is None:
             for u in self._used[rule_id]:
                 if u.result is None:
-                    out += [p for p in u.inputs if p not in out and self._field_unknown(p)]
+                    unknown = [p for p in u.inputs if self._field_unknown(p)]
+                    # Answered, yet the test is still open: the answers do not cover what it asks
+                    # (a scan exists, but none in the rule's window). More of that answer is needed.
+                    if not unknown and u.value == "unknown":
+                        unknown = [p for p in u.inputs if not _is_gated_detail(p)]
+                    out += [p for p in unknown if p not in out]
             for ref in self.static.refs[rule_id]:
                 out += [p for p in self.missing_of(ref) if p not in out]
         self._missing[rule_id] = out
@@ -493,6 +498,11 @@ class _Evaluator:
             fields["missing"] = self.missing_of(rule_id) if missing is None else missing
             hit = self._traces[key] = _built(RuleTrace, fields)
         return hit
+
+
+def _is_gated_detail(path: str) -> bool:
+    """A field asked only once another answer allows it (the details of an earlier cerclage)."""
+    return path.startswith("history.prior_cerclage_")
 
 
 def _and(values: list[Truth]) -> Truth:

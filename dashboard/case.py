@@ -291,6 +291,8 @@ def _friendly(error: dict[str, Any]) -> tuple[str, str]:
     if kind in _RANGE_ERRORS and (allowed := _description(loc)):
         # "Input should be less than or equal to 42" names no unit; say the value and the range.
         message = f"{error.get('input')} is out of range ({allowed})"
+    elif kind == "enum" and ctx.get("expected"):
+        message = f"{error.get('input')!r} is not an answer here; use {ctx['expected']}"
     elif kind == "extra_forbidden":
         message = "is not a field of the case format (names, record numbers, dates and free text are not accepted)"
     elif kind == "missing":

@@ -80,7 +80,10 @@ def forest_frame(kb: KnowledgeBase) -> pd.DataFrame:
         for e in t.evidence:
             if e.measure in RATIO_MEASURES and e.estimate is not None:
                 refs = sorted({numbers[c.ref] for c in e.citations})
-                label = f"{e.study}: {e.outcome}"
+                # Most outcomes count harm (birth, loss, death), where below 1 favours the option;
+                # for survival above 1 does, and the row says so.
+                higher_is_better = any(word in e.outcome.lower() for word in HIGHER_IS_BETTER)
+                label = f"{e.study}: {e.outcome}" + (" (higher is better)" if higher_is_better else "")
                 rows.append(
                     {
                         "option": t.short_name,
@@ -93,12 +96,24 @@ def forest_frame(kb: KnowledgeBase) -> pd.DataFrame:
                         "n": e.n,
                         "sources": "[" + ", ".join(map(str, refs)) + "]",
                         "favours": e.favours or "neither",
+                        "direction": _direction(e.favours, e.ci_low, e.ci_high),
                     }
                 )
     return pd.DataFrame(rows)
 
 
 _FOREST: dict[int, tuple[alt.LayerChart, str]] = {}
+HIGHER_IS_BETTER = ("survival", "discharged home healthy")
+FAVOURS_WORDS = {"treatment": "favours the option", "control": "favours the comparison (harm with the option)"}
+
+
+def _direction(favours: str | None, low: float | None, high: float | None) -> str:
+    """Which way a result points, in words, from the evidence's own 'favours' and its interval."""
+    if favours in FAVOURS_WORDS:
+        return FAVOURS_WORDS[favours]
+    if low is not None and high is not None and (low > 1 or high < 1):
+        return "a difference between the approaches compared"
+    return "no clear difference"
 
 
 def _build_forest(kb: KnowledgeBase) -> tuple[alt.LayerChart, str]:
@@ -107,7 +122,7 @@ def _build_forest(kb: KnowledgeBase) -> tuple[alt.LayerChart, str]:
     base = alt.Chart(frame).encode(y=alt.Y("row:N", sort=None, title=None, axis=axis))
     scale = alt.Scale(type="log", domain=[0.05, 20])
     rule = base.mark_rule(strokeWidth=2).encode(
-        x=alt.X("low:Q", scale=scale, title="Ratio (log scale), 95% CI; left of 1 favours the option"),
+        x=alt.X("low:Q", scale=scale, title="Ratio (log scale), 95% CI; for harms, left of 1 favours the option"),
         x2="high:Q",
         color=alt.Color(
             "option:N",
@@ -128,6 +143,7 @@ def _build_forest(kb: KnowledgeBase) -> tuple[alt.LayerChart, str]:
             alt.Tooltip("estimate:Q", title="Estimate", format=".2f"),
             alt.Tooltip("low:Q", title="95% CI low", format=".2f"),
             alt.Tooltip("high:Q", title="95% CI high", format=".2f"),
+            alt.Tooltip("direction:N", title="Result"),
             alt.Tooltip("sources:N", title="Sources"),
         ],
     )
@@ -139,11 +155,13 @@ def _build_forest(kb: KnowledgeBase) -> tuple[alt.LayerChart, str]:
         autosize=FIT_WIDTH_ONLY,
     )
     lines = [
-        f"{r.label}: {r.measure} {r.estimate:g} (95% CI {r.low:g} to {r.high:g}) {r.sources}"
+        f"{r.label}: {r.measure} {r.estimate:g} (95% CI {r.low:g} to {r.high:g}), {r.direction} {r.sources}"
         for r in frame.itertuples()
     ]
     summary = (
-        f"Forest plot of {len(frame)} effect sizes on a log scale; a ratio below 1 favours the option. "
+        f"Forest plot of {len(frame)} effect sizes on a log scale. For outcomes that count harm (preterm "
+        "birth, loss, death) a ratio below 1 favours the option; for survival, marked 'higher is better', "
+        "a ratio above 1 does. Each result says which way it points. "
         + " ".join(f"{line}." for line in lines)
     )
     return chart, summary

@@ -208,7 +208,13 @@ def completeness(case: Case) -> dict[str, tuple[int, int]]:
             continue
         bucket = out[section_of(path)]
         bucket[1] += 1
-        if not field_is_unknown(case, path):
+        if path in BIRTH_LISTS:
+            # "Yes" is an answer even before each date is given (the dates are asked for
+            # separately, in What is missing, where a rule needs them).
+            answered = getattr(case.history, path.split(".", 1)[1]) is not None
+        else:
+            answered = not field_is_unknown(case, path)
+        if answered:
             bucket[0] += 1
     return {s: (a, t) for s, (a, t) in out.items()}
 

@@ -45,7 +45,26 @@ def words(status: str) -> str:
 def values_text(values: list[Any]) -> str:
     """'Labour: unknown (needs is absent)' for each test a rule made; two tests of one value are
     said once ('Gestational age: 21+3 weeks (needs ≥ 14+0 weeks and ≤ 27+6 weeks)')."""
-    return "; ".join(f"{label}: {value} (needs {' and '.join(n)})" for (label, value), n in merged_needs(values).items())
+    merged = merged_needs(values).items()
+    return "; ".join(f"{label}: {value} (needs {' and '.join(n)})" for (label, value), n in merged)
+
+
+def reference_matches(ref: Any, number: int, query: str) -> bool:
+    """Whether a reference answers a References-page search.
+
+    "[9]" or "9" finds the source numbered 9 on every page; a number of four or more digits is a
+    year or a PMID and is searched as text, like any other words.
+    """
+    query = query.strip()
+    if not query:
+        return True
+    digits = query.strip("[]").strip()
+    if digits.isdigit() and (query.startswith("[") or len(digits) <= 3):
+        return number == int(digits)
+    haystack = " ".join(
+        str(x) for x in (ref.id, ref.authors, ref.year, ref.title, ref.source, ref.doi, ref.pmid, ref.note) if x
+    ).lower()
+    return all(word in haystack for word in query.lower().split())
 
 
 def merged_needs(values: Iterable[Any]) -> dict[tuple[str, str], list[str]]:
@@ -245,18 +264,53 @@ def _ga(text: str | None) -> str:
     return f"{text}" if text else "—"
 
 
-def window_rows(windows: list[Window]) -> list[dict[str, str]]:
+_CLOSED_FOR_CASE = {"not_applicable", "not_recommended", "contraindicated"}
+
+
+def window_rows(windows: list[Window], statuses: Mapping[str, str] | None = None) -> list[dict[str, str]]:
+    """One row per timing window; an open window whose options this case cannot use says so."""
+    statuses = statuses or {}
+
+    def now(w: Window) -> str:
+        options = [statuses[t] for t in w.treatments if t in statuses]
+        if w.status == "open" and options and all(s in _CLOSED_FOR_CASE for s in options):
+            return f"{words(w.status)}, but for this case: {', '.join(dict.fromkeys(words(s) for s in options))}"
+        return words(w.status)
+
     return [
         {
             "Window": w.title,
             "When": w.label,
             "From": _ga(w.start),
             "To": _ga(w.end),
-            "Now": words(w.status),
+            "Now": now(w),
             "Basis": f"{w.statement} {marks(w.citations)}",
         }
         for w in windows
     ]
+
+
+# A cerclage-indication rule is named GUIDELINE-HIC, -USI or -PEI (a test pins it); its option:
+_OPTION_OF_INDICATION = {
+    "HIC": "history_indicated_cerclage",
+    "USI": "ultrasound_indicated_cerclage",
+    "PEI": "physical_exam_indicated_cerclage",
+}
+
+
+def option_of_indication(rule_id: str) -> str | None:
+    return _OPTION_OF_INDICATION.get(rule_id.rsplit("-", 1)[-1])
+
+
+def _option_now(trace: Any, a: Assessment) -> str:
+    """For a met indication whose option this case cannot use now, say so and why."""
+    option = option_of_indication(trace.rule_id)
+    if trace.status != "met" or option is None:
+        return ""
+    t = next((t for t in a.treatments if t.treatment == option), None)
+    if t is None or t.status not in _CLOSED_FOR_CASE:
+        return ""
+    return f" **For this case now: {words(t.status)}.** {t.reason} {marks(t.citations)}"
 
 
 def comparison_rows(result: AllAssessments) -> list[dict[str, str]]:
@@ -406,6 +460,7 @@ class CriteriaText:
             indications="\n".join(
                 f"- **{t.title}**: {say(t.status)}. {t.statement} {marks(t.citations)}"
                 + (f" *Evidence: {t.grade}.*" if t.grade else "")
+                + _option_now(t, a)
                 for t in cer.indications
             ),
             contraindications_present=(
@@ -414,7 +469,8 @@ class CriteriaText:
             ) if present else None,
             not_excluded="**Not yet excluded:** " + "; ".join(c.title for c in unknown) if unknown else None,
             cleared="Known to be absent: " + "; ".join(cer.cleared) if cer.cleared else None,
-            windows="**Timing windows** for this gestational age\n\n" + markdown_table(window_rows(cer.windows)),
+            windows="**Timing windows** for this gestational age\n\n"
+            + markdown_table(window_rows(cer.windows, {t.treatment: t.status for t in a.treatments})),
             cerclage_cites=tuple(
                 [c for t in cer.indications + cer.contraindications for c in t.citations]
                 + [c for w in cer.windows for c in w.citations]
@@ -456,6 +512,9 @@ class CriteriaText:
                 caption=(
                     f"{differ} of {len(rows)} rows differ between the guidelines; they are marked "
                     f"**{DIFFERS}** in the last column. Numbers in brackets are sources."
+                    if differ
+                    else f"The three guidelines give the same answer on all {len(rows)} rows. "
+                    "Numbers in brackets are sources."
                 ),
                 table=comparison_table(rows),
                 cites=tuple(

@@ -44,7 +44,7 @@ text = page.guideline(g)
 with st.container(border=True):
     st.caption(f"Under {GUIDELINE_NAMES[g]} (change the guideline in the sidebar)")
     badge(d.status)
-    basis = ", ".join({"history": "obstetric history", "physical_exam": "physical examination"}[b] for b in d.basis)
+    basis = " and ".join({"history": "obstetric history", "physical_exam": "physical examination"}[b] for b in d.basis)
     heading = {
         "met": f"Meets the criteria for cervical insufficiency, on {basis}",
         "not_met": "Does not meet the criteria for cervical insufficiency",

@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard.kb import KnowledgeBase
 from dashboard.ui import knowledge_base, require_frame
-from dashboard.views import md_text, reference_links
+from dashboard.views import md_text, reference_links, reference_matches
 
 require_frame()  # first: run inside the app frame, never as a bare legacy page
 
@@ -37,7 +37,9 @@ st.caption(
 
 wanted = st.query_params.get("refs", "")
 selected = {int(n) for n in wanted.split(",") if n.strip().isdigit()}
-query = st.text_input("Search references", placeholder="author, title, journal, year, DOI or PMID")
+query = st.text_input(
+    "Search references", placeholder="author, title, journal, year, DOI, PMID, or a source number such as [9]"
+)
 if selected:
     st.info(f"Showing the {len(selected)} source(s) cited where you came from.", icon=":material/filter_alt:")
     if st.button("Show all references", icon=":material/clear_all:"):
@@ -48,12 +50,7 @@ if selected:
 def matches(ref) -> bool:
     if selected and numbers[ref.id] not in selected:
         return False
-    if not query:
-        return True
-    haystack = " ".join(
-        str(x) for x in (ref.id, ref.authors, ref.year, ref.title, ref.source, ref.doi, ref.pmid, ref.note) if x
-    ).lower()
-    return all(word in haystack for word in query.lower().split())
+    return reference_matches(ref, numbers[ref.id], query)
 
 
 @st.cache_resource(show_spinner=False, hash_funcs={KnowledgeBase: id})

@@ -88,7 +88,11 @@ if revealed or st.session_state.get(f"teach.{tc.id}.shown"):
                     if missing:
                         st.caption("Not yet known, and would decide it: " + "; ".join(missing))
     if result.disagreements:
-        st.markdown("**Where the guidelines part ways on this case:** " + "; ".join(d.topic for d in result.disagreements))
+        short = {t.name: t.short_name for t in kb.treatments.values()}  # the names used on every other page
+        st.markdown(
+            "**Where the guidelines part ways on this case:** "
+            + "; ".join(short.get(d.topic, d.topic) for d in result.disagreements)
+        )
     st.subheader("Teaching points")
     cites: list[Cite] = []
     for point in tc.points:

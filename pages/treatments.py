@@ -63,9 +63,12 @@ for start in range(0, len(cards), 3):
             st.markdown(f"**What it is.** {card['summary']}")
             st.markdown(f"**Who it is for.** {card['who']}")
             st.markdown(f"**Timing.** {card['timing']}")
-            with st.expander(f"Evidence ({len(card['evidence'])})"):
-                for line in card["evidence"]:
-                    st.markdown(f"- {line}")
+            if card["evidence"]:
+                with st.expander(f"Evidence ({len(card['evidence'])})"):
+                    for line in card["evidence"]:
+                        st.markdown(f"- {line}")
+            else:
+                st.caption("No trial evidence is listed for this option; its basis is the guidelines' stance below.")
             with st.expander(f"Harms ({len(card['harms'])})"):
                 for line in card["harms"]:
                     st.markdown(f"- {line}")

@@ -212,3 +212,11 @@ def test_details_left_behind_when_the_earlier_cerclage_is_no_longer_present_are_
     assert history.prior_cerclage.value == answer
     details = (history.prior_cerclage_reason, history.prior_cerclage_route, history.prior_cerclage_failed)
     assert [d.value for d in details] == ["unknown", "unknown", "unknown"]
+
+
+def test_yes_to_earlier_losses_counts_as_answered_before_the_dates_are_given() -> None:
+    """Answering 'Yes' to earlier losses counts as answered even with the gestational age left blank."""
+    values = {**blank_form(), key("history.painless_second_trimester_losses.known"): "yes"}
+    case = form_to_case(values)
+    assert case.history.painless_second_trimester_losses is not None
+    assert completeness(case)["history"][0] == 1

@@ -257,3 +257,18 @@ def test_page_filters_by_the_refs_query_parameter(references_page: AppTest) -> N
 def test_markup_in_reference_data_is_escaped(references_page: AppTest) -> None:
     """Text from the data never carries live HTML: angle brackets appear only escaped."""
     assert not re.search(r"(?<!\\)<", page_text(references_page))
+
+
+@pytest.mark.parametrize("query", ["[9]", "9", " [ 9 ] "])
+def test_page_search_by_source_number_lists_that_source(references_page: AppTest, query: str) -> None:
+    """Searching '[9]' or '9' lists the source numbered 9, as cited in brackets on every page."""
+    references_page.text_input[0].input(query).run()
+    assert [int(n) for n in re.findall(r"^\*\*\[(\d+)\]\*\*", page_text(references_page), re.M)] == [9]
+
+
+def test_page_search_by_year_is_not_read_as_a_source_number(references_page: AppTest, kb: KnowledgeBase) -> None:
+    """A four-digit year searches the text, not the numbering."""
+    references_page.text_input[0].input("2014").run()
+    shown = {int(n) for n in re.findall(r"^\*\*\[(\d+)\]\*\*", page_text(references_page), re.M)}
+    dated_2014 = {kb.citation_number()[r.id] for r in kb.references.values() if r.year == 2014}
+    assert dated_2014 and dated_2014 <= shown

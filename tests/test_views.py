@@ -20,7 +20,10 @@ from dashboard.views import (
     general_disagreements,
     markdown_table,
     md_text,
+    option_of_indication,
     sources_block,
+    window_rows,
+    words,
 )
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -110,3 +113,50 @@ def test_comparison_caption_counts_the_rows_that_differ() -> None:
     assert differ > 0
     assert comparison.caption.startswith(f"{differ} of {len(rows)} rows differ")
     assert comparison.table.count("| **Differs** |") == differ
+
+
+# --------------------------------------------------------------------------- one page, one story
+
+
+def _result(name: str):
+    return assess_all(case_from_json((SCENARIOS / f"{name}.json").read_bytes()))
+
+
+def test_every_cerclage_indication_rule_names_its_option() -> None:
+    """Each cerclage-indication rule id ends in HIC, USI or PEI, matching its indication, so its option is found."""
+    kb = default_knowledge_base()
+    wanted = {"history": "history_indicated_cerclage", "ultrasound": "ultrasound_indicated_cerclage",
+              "physical_exam": "physical_exam_indicated_cerclage"}  # fmt: skip
+    for rule in kb.rules:
+        if rule.kind == "cerclage_indication":
+            assert option_of_indication(rule.id) == wanted[rule.indication], rule.id
+
+
+def test_a_met_planned_indication_says_the_option_is_not_for_this_case_once_the_cervix_opened() -> None:
+    """With the cervix open, a met ultrasound indication is shown with its option's 'not applicable' and why."""
+    text = CriteriaText(_result("loss_then_short_cervix_now_dilated"), say=words)
+    for g in ("acog", "nice"):
+        lines = text.guideline(g).indications.splitlines()
+        [usi] = [line for line in lines if line.startswith(("- **Ultrasound-indicated", "- **Prophylactic cerclage"))]
+        assert "For this case now: – Not applicable." in usi, usi
+        [pei] = [line for line in lines if line.startswith(("- **Physical-examination-indicated", "- **Rescue"))]
+        assert "For this case now" not in pei
+
+
+def test_an_open_window_for_an_option_this_case_cannot_use_says_so() -> None:
+    """An open window whose options are not applicable or not recommended for the case says so in its row."""
+    a = _result("loss_then_short_cervix_now_dilated").guidelines["nice"]
+    rows = window_rows(a.cerclage.windows, {t.treatment: t.status for t in a.treatments})
+    [vp] = [r for r in rows if "progesterone" in r["Window"].lower()]
+    assert vp["Now"].startswith("Open now, but for this case: ▼ Not recommended")
+    assert all(r["Now"] == words(w.status) for r, w in zip(window_rows(a.cerclage.windows), a.cerclage.windows))
+
+
+def test_the_comparison_caption_says_when_no_row_differs() -> None:
+    """When the guidelines agree on every row, the caption says so instead of '0 of n rows differ'."""
+    result = _result("acute_dilation_in_labour")
+    caption = CriteriaText(result, say=words).comparison.caption
+    if any(row["Guidelines differ"] == "Yes" for row in comparison_rows(result)):
+        assert "rows differ" in caption
+    else:
+        assert caption.startswith("The three guidelines give the same answer on all")
