@@ -187,6 +187,9 @@ def forest_spec(kb: KnowledgeBase) -> tuple[dict, str]:
     return hit[0], hit[1]
 
 
+NOT_FOR_THIS_CASE = {"not_applicable", "not_recommended", "contraindicated"}
+
+
 def timeline_frame(result: AllAssessments, kb: KnowledgeBase) -> pd.DataFrame:
     rows = []
     for g in GUIDELINES:
@@ -195,6 +198,11 @@ def timeline_frame(result: AllAssessments, kb: KnowledgeBase) -> pd.DataFrame:
             end = int(w.end.split("+")[0]) + int(w.end.split("+")[1]) / 7 if w.end else GA_AXIS[1]
             names = ", ".join(kb.treatments[t].short_name for t in w.treatments)
             window = f"{GUIDELINE_NAMES[g].split()[0]}: {names} ({w.kind})"
+            statuses = {t.treatment: t.status for t in result.guidelines[g].treatments}
+            options = [statuses[t] for t in w.treatments if t in statuses]
+            status = w.status
+            if status == "open" and options and all(s in NOT_FOR_THIS_CASE for s in options):
+                status = "open, but not an option for this case"
             rows.append(
                 {
                     "window": window,
@@ -203,7 +211,7 @@ def timeline_frame(result: AllAssessments, kb: KnowledgeBase) -> pd.DataFrame:
                     "start": start,
                     "end": end,
                     "label": w.label,
-                    "status": w.status,
+                    "status": status,
                     "sources": "[" + ", ".join(str(n) for n in sorted({c.number for c in w.citations})) + "]",
                 }
             )
