@@ -298,6 +298,13 @@ def badge(status: str, text: str | None = None) -> None:
     st.badge(text or words, icon=icon, color=colour)
 
 
+def badge_markdown(status: str, text: str | None = None) -> str:
+    """The same badge as ``badge`` (words, icon, colour), as Markdown to put inside a longer text."""
+    words, icon, colour = STATUS_LOOK.get(status, (status, ":material/info:", "gray"))
+    inner = (text or words).replace("[", "(").replace("]", ")")
+    return f":{colour}-badge[{icon} {inner}]"
+
+
 def status_words(status: str) -> str:
     words, icon, _ = STATUS_LOOK.get(status, (status.replace("_", " "), "", ""))
     return f"{icon} {words}".strip()
@@ -433,6 +440,7 @@ __all__ = [
     "problem_list",
     "problem_lines",
     "badge",
+    "badge_markdown",
     "blocked_by_problems",
     "cite_marks",
     "clear_case",

@@ -11,6 +11,7 @@ from dashboard.kb import GUIDELINE_NAMES
 from dashboard.ui import (
     require_frame,
     badge,
+    badge_markdown,
     blocked_by_problems,
     current_assessment,
     current_case,
@@ -66,20 +67,15 @@ sources(text.criteria_cites, key="src-criteria")
 left, right = st.columns(2)
 with left:
     st.subheader("Exclusions")
-    for finding in text.exclusions:
-        with st.container(border=True):
-            badge(finding.status, finding.badge)
-            st.markdown(finding.text)
+    if text.exclusions:  # one Markdown list: each finding a badge (words and icon) and its effect
+        st.markdown("\n".join(f"- {badge_markdown(f.status, f.badge)} {f.text}" for f in text.exclusions))
     if text.all_excluded:
         st.markdown(text.all_excluded)
     sources(text.exclusion_cites, key="src-exclusions")
 with right:
     st.subheader("Risk findings")
     st.caption("Risk findings only: neither is diagnostic on its own.")
-    for finding in text.risk_findings:
-        with st.container(border=True):
-            badge(finding.status, finding.badge)
-            st.markdown(finding.text)
+    st.markdown("\n".join(f"- {badge_markdown(f.status, f.badge)} {f.text}" for f in text.risk_findings))
     sources(text.risk_cites, key="src-risk")
 
 # ------------------------------------------------------------------ cerclage
