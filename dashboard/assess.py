@@ -20,7 +20,7 @@ from operator import itemgetter
 from typing import Any, Literal
 
 from dashboard.case import Case
-from dashboard.facts import compute_facts, field_is_missing
+from dashboard.facts import CERCLAGE_DETAILS, compute_facts, field_is_missing
 from dashboard.fields import label_of, section_of
 from dashboard.kb import (
     GUIDELINE_NAMES,
@@ -474,7 +474,7 @@ class _Evaluator:
                     # Answered, yet the test is still open: the answers do not cover what it asks
                     # (a scan exists, but none in the rule's window). More of that answer is needed.
                     if not unknown and u.value == "unknown":
-                        unknown = [p for p in u.inputs if not _is_gated_detail(p)]
+                        unknown = [p for p in u.inputs if p not in CERCLAGE_DETAILS]
                     out += [p for p in unknown if p not in out]
             for ref in self.static.refs[rule_id]:
                 out += [p for p in self.missing_of(ref) if p not in out]
@@ -498,11 +498,6 @@ class _Evaluator:
             fields["missing"] = self.missing_of(rule_id) if missing is None else missing
             hit = self._traces[key] = _built(RuleTrace, fields)
         return hit
-
-
-def _is_gated_detail(path: str) -> bool:
-    """A field asked only once another answer allows it (the details of an earlier cerclage)."""
-    return path.startswith("history.prior_cerclage_")
 
 
 def _and(values: list[Truth]) -> Truth:

@@ -554,7 +554,8 @@ def field_is_unknown(case: Case, path: str) -> bool:
     return False
 
 
-_CERCLAGE_DETAILS = ("history.prior_cerclage_reason", "history.prior_cerclage_route", "history.prior_cerclage_failed")
+# Asked only once a cerclage in an earlier pregnancy is known to have happened.
+CERCLAGE_DETAILS = ("history.prior_cerclage_reason", "history.prior_cerclage_route", "history.prior_cerclage_failed")
 
 
 def field_is_missing(case: Case, path: str) -> bool:
@@ -563,7 +564,7 @@ def field_is_missing(case: Case, path: str) -> bool:
     The details of an earlier cerclage are asked only once a cerclage is known to have happened;
     until then the question to answer is whether there was one, so the details are not listed.
     """
-    if path in _CERCLAGE_DETAILS and case.history.prior_cerclage != Tri.present:
+    if path in CERCLAGE_DETAILS and case.history.prior_cerclage != Tri.present:
         return False
     return field_is_unknown(case, path)
 

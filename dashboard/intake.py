@@ -21,7 +21,7 @@ from dashboard.case import (
     Tri,
     case_from_dict,
 )
-from dashboard.facts import field_is_unknown
+from dashboard.facts import CERCLAGE_DETAILS, field_is_unknown
 from dashboard.fields import FIELD_LABELS, SECTIONS, section_of
 
 IN = "in."
@@ -122,8 +122,8 @@ def form_to_case(values: Mapping[str, Any]) -> Case:
     if history["prior_cerclage"] != "present":
         # The details are only asked (and shown) once a cerclage is known to have happened; an
         # answer left behind when it was changed to absent or unknown no longer describes anything.
-        for name in ("prior_cerclage_reason", "prior_cerclage_route", "prior_cerclage_failed"):
-            history[name] = "unknown"
+        for path in CERCLAGE_DETAILS:
+            history[path.split(".", 1)[1]] = "unknown"
     data["history"] = history
 
     for section in ("risk_factors", "symptoms", "fetal"):
