@@ -135,6 +135,12 @@ class Cerclage:
     windows: list[Window]
     summary: str
 
+    @property
+    def now(self) -> str:
+        """The indication, or "contraindicated" while an absolute contraindication is present."""
+        blocked = any(c.status == "present" and c.severity == "absolute" for c in self.contraindications)
+        return "contraindicated" if blocked else self.indication
+
 
 @dataclass(frozen=True)
 class TreatmentResult:
@@ -630,6 +636,12 @@ def _cerclage(ev: _Evaluator, plan: _Plan) -> Cerclage:
 def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
     static = ev.static
     truth = ev.settle(plan)
+    # A relative contraindication (fetal compromise) blocks nothing, but an option it touches
+    # must not read as if all were clear: its reason says so.
+    relative = [
+        title for rule_id, title in plan.contraindications
+        if truth[rule_id] is True and static.trace_fields[rule_id]["severity"] == "relative"
+    ]  # fmt: skip
     results = []
     for tid, name, short_name, blocking, candidates in plan.treatments:
         pending: list[str] = []
@@ -673,6 +685,8 @@ def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
                     + "). Otherwise: "
                     + statement
                 )
+        if relative and blocking and status in ("recommended", "consider", "insufficient_data"):
+            reason += f" Relative contraindication present ({'; '.join(relative)}): a decision for senior review."
         result = {
             "treatment": tid,
             "name": name,
@@ -774,7 +788,9 @@ def assess_all(case: Case, kb: KnowledgeBase | None = None) -> AllAssessments:
     )
     compare(
         "Cerclage indication",
-        lambda a: a.cerclage.indication,
+        # With an absolute contraindication present no guideline offers cerclage now, whatever
+        # the indication would have been: that is not a disagreement between them.
+        lambda a: a.cerclage.now,
         lambda a: a.cerclage.summary,
         lambda a: [c for t in a.cerclage.indications if t.status != "not_met" for c in t.citations]
         or [c for t in a.cerclage.indications for c in t.citations],

@@ -14,6 +14,7 @@ import pandas as pd
 from dashboard.assess import AllAssessments
 from dashboard.case import Case
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, KnowledgeBase
+from dashboard.views import closed_for_case
 
 RATIO_MEASURES = ("RR", "OR", "aRR", "aOR")
 GA_AXIS = (8, 40)  # weeks shown on timelines
@@ -187,9 +188,6 @@ def forest_spec(kb: KnowledgeBase) -> tuple[dict, str]:
     return hit[0], hit[1]
 
 
-NOT_FOR_THIS_CASE = {"not_applicable", "not_recommended", "contraindicated"}
-
-
 def timeline_frame(result: AllAssessments, kb: KnowledgeBase) -> pd.DataFrame:
     rows = []
     for g in GUIDELINES:
@@ -199,10 +197,7 @@ def timeline_frame(result: AllAssessments, kb: KnowledgeBase) -> pd.DataFrame:
             names = ", ".join(kb.treatments[t].short_name for t in w.treatments)
             window = f"{GUIDELINE_NAMES[g].split()[0]}: {names} ({w.kind})"
             statuses = {t.treatment: t.status for t in result.guidelines[g].treatments}
-            options = [statuses[t] for t in w.treatments if t in statuses]
-            status = w.status
-            if status == "open" and options and all(s in NOT_FOR_THIS_CASE for s in options):
-                status = "open, but not an option for this case"
+            status = "open, but not an option for this case" if closed_for_case(w, statuses) else w.status
             rows.append(
                 {
                     "window": window,

@@ -16,7 +16,7 @@ from typing import Any, TextIO
 from dashboard.assess import AllAssessments, Assessment, assess, assess_all
 from dashboard.case import Case, CaseError, case_from_json
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, KnowledgeBase, KnowledgeBaseError, default_knowledge_base
-from dashboard.views import merged_needs
+from dashboard.views import closed_for_case, merged_needs
 
 EXIT_INVALID_CASE = 2
 EXIT_BROKEN_KB = 3
@@ -73,9 +73,11 @@ def render_text(result: Assessment | AllAssessments, kb: KnowledgeBase) -> str:
         for t in cer.indications:
             lines.append(f"  - {t.title}: {STATUS_WORDS.get(t.status, t.status)}{cite(t.citations)}")
         for c in cer.contraindications:
-            lines.append(f"  Contraindication {c.title}: {c.status}{cite(c.citations)}")
+            lines.append(f"  Contraindication ({c.severity}) {c.title}: {c.status}{cite(c.citations)}")
+        statuses = {t.treatment: t.status for t in a.treatments}
         for w in cer.windows:
-            lines.append(f"  Window: {w.title}: {w.label} [{w.status}]{cite(w.citations)}")
+            now = f"{w.status}, not an option for this case" if closed_for_case(w, statuses) else w.status
+            lines.append(f"  Window: {w.title}: {w.label} [{now}]{cite(w.citations)}")
         lines.append("Treatment options:")
         for t in a.treatments:
             lines.append(f"  - {t.name}: {STATUS_WORDS[t.status]}. {t.reason}{cite(t.citations)}")

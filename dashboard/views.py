@@ -267,14 +267,22 @@ def _ga(text: str | None) -> str:
 _CLOSED_FOR_CASE = {"not_applicable", "not_recommended", "contraindicated"}
 
 
+def closed_for_case(window: Window, statuses: Mapping[str, str]) -> list[str]:
+    """The statuses of an open window's options when this case can use none of them, else []."""
+    options = [statuses[t] for t in window.treatments if t in statuses]
+    if window.status == "open" and options and all(s in _CLOSED_FOR_CASE for s in options):
+        return list(dict.fromkeys(options))
+    return []
+
+
 def window_rows(windows: list[Window], statuses: Mapping[str, str] | None = None) -> list[dict[str, str]]:
     """One row per timing window; an open window whose options this case cannot use says so."""
     statuses = statuses or {}
 
     def now(w: Window) -> str:
-        options = [statuses[t] for t in w.treatments if t in statuses]
-        if w.status == "open" and options and all(s in _CLOSED_FOR_CASE for s in options):
-            return f"{words(w.status)}, but for this case: {', '.join(dict.fromkeys(words(s) for s in options))}"
+        closed = closed_for_case(w, statuses)
+        if closed:
+            return f"{words(w.status)}, but for this case: {', '.join(words(s) for s in closed)}"
         return words(w.status)
 
     return [
@@ -337,9 +345,9 @@ def comparison_rows(result: AllAssessments) -> list[dict[str, str]]:
     )
     add(
         "Cerclage indication",
-        [a.cerclage.indication for a in gs],
+        [a.cerclage.now for a in gs],
         [
-            f"{words(a.cerclage.indication)} "
+            f"{words(a.cerclage.now)} "
             + marks([c for t in a.cerclage.indications if t.status != "not_met" for c in t.citations]
                     or [c for t in a.cerclage.indications for c in t.citations])
             for a in gs

@@ -252,15 +252,15 @@ def test_twins_with_a_painless_loss_are_not_offered_acog_history_indicated_cercl
 # --------------------------------------------------------------------------- examination
 
 
-@pytest.mark.parametrize(("dilation_cm", "met"), [(0.5, False), (1.0, True)])
-def test_dilation_criterion_starts_at_1_cm(kb: KnowledgeBase, dilation_cm: float, met: bool) -> None:
-    """With membranes not at the os, 1 cm of dilation meets the examination criterion and 0.5 cm does not."""
+@pytest.mark.parametrize(("dilation_cm", "met"), [(1.0, False), (1.5, True)])
+def test_dilation_criterion_needs_more_than_1_cm(kb: KnowledgeBase, dilation_cm: float, met: bool) -> None:
+    """With membranes not at the os, 1.5 cm of dilation meets the examination criterion; a 1 cm os does not."""
     assert outcome(kb, "DX-PE-DILATION", **acute_picture(dilation_cm=dilation_cm)) is met
 
 
-@pytest.mark.parametrize(("dilation_cm", "met"), [(0.5, False), (1.0, True)])
-def test_examination_indicated_cerclage_starts_at_1_cm(kb: KnowledgeBase, dilation_cm: float, met: bool) -> None:
-    """Examination-indicated cerclage under ACOG needs 1 cm of dilation; 0.5 cm is not enough."""
+@pytest.mark.parametrize(("dilation_cm", "met"), [(1.0, False), (1.5, True)])
+def test_examination_indicated_cerclage_needs_more_than_1_cm(kb: KnowledgeBase, dilation_cm: float, met: bool) -> None:
+    """Examination-indicated cerclage under ACOG needs more than 1 cm of dilation (or exposed membranes)."""
     assert outcome(kb, "ACOG-PEI", **acute_picture(dilation_cm=dilation_cm)) is met
 
 
@@ -332,14 +332,18 @@ def status_rule(kb: KnowledgeBase, guideline: str, treatment: str, **doc: Any) -
     return t.status, t.rule_id
 
 
-@pytest.mark.parametrize(("fetuses", "rule_id"), [(1, "RCOG-TX-PEI-CONSIDER"), (2, "RCOG-TX-PEI-MULTIPLE")])
-def test_rcog_emergency_cerclage_in_twins_does_not_borrow_the_singleton_figures(
-    kb: KnowledgeBase, fetuses: int, rule_id: str
+@pytest.mark.parametrize("guideline", GUIDELINES)
+@pytest.mark.parametrize(("fetuses", "rule"), [(1, "TX-PEI-CONSIDER"), (2, "TX-PEI-MULTIPLE")])
+def test_rescue_cerclage_in_twins_gives_the_twin_evidence(
+    kb: KnowledgeBase, guideline: str, fetuses: int, rule: str
 ) -> None:
-    """Twins with the emergency-cerclage picture get the twin evidence, not RCOG's singleton statement."""
+    """Twins with the rescue picture get the twin evidence under every guideline, not the singleton statement."""
     picture = acute_picture(membranes="present")
     picture["fetuses"] = fetuses
-    assert status_rule(kb, "rcog", "physical_exam_indicated_cerclage", **picture) == ("consider", rule_id)
+    assert status_rule(kb, guideline, "physical_exam_indicated_cerclage", **picture) == (
+        "consider",
+        f"{guideline.upper()}-{rule}",
+    )
 
 
 @pytest.mark.parametrize("guideline", GUIDELINES)
@@ -407,10 +411,60 @@ def test_details_of_an_earlier_cerclage_are_not_asked_before_the_cerclage_itself
     """With 'cerclage in an earlier pregnancy' unknown, that question is missing, not its hidden details."""
     missing = missing_fields({"gestational_age": ga("12+0"), "fetuses": 1})
     assert "history.prior_cerclage" in missing
-    assert not missing & {"history.prior_cerclage_reason", "history.prior_cerclage_route", "history.prior_cerclage_failed"}
+    assert not missing & {
+        "history.prior_cerclage_reason",
+        "history.prior_cerclage_route",
+        "history.prior_cerclage_failed",
+    }
 
 
 def test_details_of_a_known_earlier_cerclage_are_asked() -> None:
     """Once an earlier cerclage is known, its unknown reason, route and outcome are listed as missing."""
     missing = missing_fields({"gestational_age": ga("12+0"), "fetuses": 1, "history": {"prior_cerclage": "present"}})
     assert {"history.prior_cerclage_reason", "history.prior_cerclage_route", "history.prior_cerclage_failed"} <= missing
+
+
+@pytest.mark.parametrize("guideline", GUIDELINES)
+def test_transabdominal_cerclage_gives_way_once_the_cervix_has_opened(kb: KnowledgeBase, guideline: str) -> None:
+    """After a failed transvaginal cerclage, an open cervix at 13 weeks makes transabdominal cerclage not applicable."""
+    doc = acute_picture(at="13+0", membranes="present")
+    doc["history"] = {
+        "painless_second_trimester_losses": [{"gestational_age": ga("21+0")}],
+        "spontaneous_preterm_births": [],
+        "prior_cerclage": "present",
+        "prior_cerclage_reason": "history",
+        "prior_cerclage_route": "transvaginal",
+        "prior_cerclage_failed": "present",
+    }
+    assert status_rule(kb, guideline, "transabdominal_cerclage", **doc) == (
+        "not_applicable",
+        "TX-PLANNED-CERCLAGE-ACUTE",
+    )
+
+
+def test_a_relative_contraindication_is_named_in_the_reason_of_a_cerclage_to_consider(kb: KnowledgeBase) -> None:
+    """Fetal compromise blocks nothing, but a cerclage still open to consideration says it needs senior review."""
+    picture = acute_picture(membranes="present")
+    picture["fetal"]["fetal_compromise"] = "present"
+    [t] = [
+        t
+        for t in assess(case_from_dict(picture), "acog", kb).treatments
+        if t.treatment == "physical_exam_indicated_cerclage"
+    ]
+    assert t.status == "consider"
+    assert "Relative contraindication present (Fetal compromise)" in t.reason
+
+
+def test_a_contraindicated_cerclage_is_not_a_disagreement_between_guidelines(kb: KnowledgeBase) -> None:
+    """After fetal demise no guideline offers cerclage, so differing indications are not listed as a disagreement."""
+    from dashboard.assess import assess_all
+
+    doc = acute_picture(membranes="present")
+    doc["history"] = {
+        "painless_second_trimester_losses": [{"gestational_age": ga("20+0")}],
+        "spontaneous_preterm_births": [],
+    }
+    doc["fetal"]["fetal_demise"] = "present"
+    result = assess_all(case_from_dict(doc), kb)
+    assert {a.cerclage.now for a in result.guidelines.values()} == {"contraindicated"}
+    assert "Cerclage indication" not in [d.topic for d in result.disagreements]
