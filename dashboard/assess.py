@@ -155,6 +155,7 @@ class TreatmentResult:
     pending: list[str]  # titles of rules that could still change the status
     missing: list[str]
     grade: str | None = None
+    cautions: list[str] = field(default_factory=list)  # relative contraindications present: senior review
 
 
 @dataclass(frozen=True)
@@ -650,6 +651,8 @@ def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
         present = [b for b in blocking if truth[b[0]] is True]
         if present:
             rule_id, _, statement, _ = present[0]
+            if not tid.endswith("cerclage"):  # the contraindications are written for cerclage
+                statement = "The findings that rule out a cerclage rule this option out too."
             reason = f"Contraindicated: {'; '.join(b[1] for b in present)}. {statement}"
             status = "contraindicated"
         else:
@@ -685,8 +688,9 @@ def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
                     + "). Otherwise: "
                     + statement
                 )
-        if relative and blocking and status in ("recommended", "consider", "insufficient_data"):
-            reason += f" Relative contraindication present ({'; '.join(relative)}): a decision for senior review."
+        cautions = relative if relative and blocking and status in ("recommended", "consider", "insufficient_data") else []
+        if cautions:
+            reason += f" Relative contraindication present ({'; '.join(cautions)}): a decision for senior review."
         result = {
             "treatment": tid,
             "name": name,
@@ -699,6 +703,7 @@ def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
             "pending": pending,
             "missing": missing,
             "grade": static.grade[rule_id],
+            "cautions": list(cautions),
         }
         results.append(_built(TreatmentResult, result))
     return results

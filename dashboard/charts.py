@@ -113,7 +113,7 @@ def _direction(favours: str | None, low: float | None, high: float | None) -> st
     if favours in FAVOURS_WORDS:
         return FAVOURS_WORDS[favours]
     if low is not None and high is not None and (low > 1 or high < 1):
-        return "a difference between the approaches compared"
+        return f"{'higher' if low > 1 else 'lower'} with the first approach named"
     return "no clear difference"
 
 
@@ -197,7 +197,7 @@ def timeline_frame(result: AllAssessments, kb: KnowledgeBase) -> pd.DataFrame:
             names = ", ".join(kb.treatments[t].short_name for t in w.treatments)
             window = f"{GUIDELINE_NAMES[g].split()[0]}: {names} ({w.kind})"
             statuses = {t.treatment: t.status for t in result.guidelines[g].treatments}
-            status = "open, but not an option for this case" if closed_for_case(w, statuses) else w.status
+            status = f"{w.status}, but not an option for this case" if closed_for_case(w, statuses) else w.status
             rows.append(
                 {
                     "window": window,

@@ -92,5 +92,6 @@ def place_of(path: str) -> str | None:
     if not index.isdigit():
         return None
     noun = _ROW_NOUNS.get(head.rsplit(".", 1)[-1], "row")
-    column = tail.strip(".").split(".", 1)[0].removesuffix("_mm").replace("_", " ")
+    field, _, part = tail.strip(".").partition(".")
+    column = field.removesuffix("_mm").replace("_", " ") + (f" ({part})" if part else "")
     return f"{label_of(head)}, {noun} {int(index) + 1}" + (f": {column}" if column else "")

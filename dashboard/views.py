@@ -49,6 +49,12 @@ def values_text(values: list[Any]) -> str:
     return "; ".join(f"{label}: {value} (needs {' and '.join(n)})" for (label, value), n in merged)
 
 
+def status_cell(t: Any) -> str:
+    """A treatment's status for a table cell, with its sources and any caution in words."""
+    caution = f" ⚠ relative contraindication: {'; '.join(t.cautions)}" if t.cautions else ""
+    return f"{words(t.status)}{caution} {marks(t.citations)}"
+
+
 def reference_matches(ref: Any, number: int, query: str) -> bool:
     """Whether a reference answers a References-page search.
 
@@ -268,9 +274,9 @@ _CLOSED_FOR_CASE = {"not_applicable", "not_recommended", "contraindicated"}
 
 
 def closed_for_case(window: Window, statuses: Mapping[str, str]) -> list[str]:
-    """The statuses of an open window's options when this case can use none of them, else []."""
+    """The statuses of an open or upcoming window's options when this case can use none of them, else []."""
     options = [statuses[t] for t in window.treatments if t in statuses]
-    if window.status == "open" and options and all(s in _CLOSED_FOR_CASE for s in options):
+    if window.status in ("open", "upcoming") and options and all(s in _CLOSED_FOR_CASE for s in options):
         return list(dict.fromkeys(options))
     return []
 
@@ -310,15 +316,26 @@ def option_of_indication(rule_id: str) -> str | None:
     return _OPTION_OF_INDICATION.get(rule_id.rsplit("-", 1)[-1])
 
 
-def _option_now(trace: Any, a: Assessment) -> str:
-    """For a met indication whose option this case cannot use now, say so and why."""
-    option = option_of_indication(trace.rule_id)
-    if trace.status != "met" or option is None:
-        return ""
-    t = next((t for t in a.treatments if t.treatment == option), None)
-    if t is None or t.status not in _CLOSED_FOR_CASE:
-        return ""
-    return f" **For this case now: {words(t.status)}.** {t.reason} {marks(t.citations)}"
+def _options_now(a: Assessment) -> dict[str, str]:
+    """For each met indication whose option this case cannot use now, the note that says so, by rule id.
+
+    The reason is given once: a second indication closed for the same reason points back to it.
+    A contraindicated option gets no note: the contraindication box below says it.
+    """
+    notes: dict[str, str] = {}
+    given: set[str] = set()
+    for trace in a.cerclage.indications:
+        option = option_of_indication(trace.rule_id)
+        t = next((t for t in a.treatments if t.treatment == option), None)
+        if trace.status != "met" or t is None or t.status not in _CLOSED_FOR_CASE - {"contraindicated"}:
+            continue
+        status = t.status.replace("_", " ").capitalize()
+        if t.reason in given:
+            notes[trace.rule_id] = f" **For this case now: {status}** (the same reason as above)."
+        else:
+            given.add(t.reason)
+            notes[trace.rule_id] = f" **For this case now: {status}.** {t.reason} {marks(t.citations)}"
+    return notes
 
 
 def comparison_rows(result: AllAssessments) -> list[dict[str, str]]:
@@ -359,7 +376,7 @@ def comparison_rows(result: AllAssessments) -> list[dict[str, str]]:
         add(
             t.short_name,
             [a.treatments[i].status for a in gs],
-            [f"{words(a.treatments[i].status)} {marks(a.treatments[i].citations)}" for a in gs],
+            [status_cell(a.treatments[i]) for a in gs],
         )
     return rows
 
@@ -446,6 +463,7 @@ class CriteriaText:
         present = [c for c in cer.contraindications if c.status == "present"]
         unknown = [c for c in cer.contraindications if c.status == "unknown"]
         shown = [e for e in a.exclusions if e.status != "absent"]
+        notes = _options_now(a)
         return GuidelineText(
             definition="  \n".join(f"{t.statement} {marks(t.citations)}" for t in d.definition),
             criteria_table=markdown_table(criteria_rows(a)),
@@ -468,7 +486,7 @@ class CriteriaText:
             indications="\n".join(
                 f"- **{t.title}**: {say(t.status)}. {t.statement} {marks(t.citations)}"
                 + (f" *Evidence: {t.grade}.*" if t.grade else "")
-                + _option_now(t, a)
+                + notes.get(t.rule_id, "")
                 for t in cer.indications
             ),
             contraindications_present=(

@@ -63,9 +63,13 @@ def show_problems(prefix: str, *, below: bool = True) -> None:
 
 def section_header(section: str) -> None:
     st.subheader(SECTIONS[section], anchor=section)
+    # Always one caption here: an element that came and went above the inputs would make the
+    # browser redraw them and lose the keyboard focus while someone types through the form.
     if section in complete:
         done, total = complete[section]
         st.caption(f"{done} of {total} answered")
+    else:
+        st.caption("Counted again once the answers marked below can be used")
 
 
 def tri(path: str, help_text: str | None = None) -> None:

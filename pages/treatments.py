@@ -18,7 +18,7 @@ from dashboard.ui import (
     knowledge_base,
     sources,
 )
-from dashboard.views import marks, treatment_cards, words
+from dashboard.views import status_cell, treatment_cards, words
 
 require_frame()  # first: run inside the app frame, never as a bare legacy page
 
@@ -41,7 +41,7 @@ st.caption(f"Shown in detail below under {GUIDELINE_NAMES[g]}, the guideline cho
 status_table = pd.DataFrame(
     [
         {"Option": t.short_name}
-        | {GUIDELINE_NAMES[gg]: f"{words(result.guidelines[gg].treatments[i].status)} {marks(result.guidelines[gg].treatments[i].citations)}" for gg in GUIDELINES}
+        | {GUIDELINE_NAMES[gg]: status_cell(result.guidelines[gg].treatments[i]) for gg in GUIDELINES}
         | {"Guidelines differ": "Yes" if len({result.guidelines[gg].treatments[i].status for gg in GUIDELINES}) > 1 else "No"}
         for i, t in enumerate(a.treatments)
     ]
@@ -56,8 +56,14 @@ for start in range(0, len(cards), 3):
         with col.container(border=True):
             st.markdown(f"#### {card['name']}" + (" (withdrawn)" if card["withdrawn"] else ""))
             badge(card["status"], f"This case: {words(card['status']).split(' ', 1)[1]}")
+            option = a.treatments[start + cards[start : start + 3].index(card)]
+            if option.cautions:
+                st.warning(
+                    f"Relative contraindication present: {'; '.join(option.cautions)}. A decision for senior review.",
+                    icon=":material/warning:",
+                )
             st.markdown(card["reason"])
-            pending = a.treatments[start + cards[start : start + 3].index(card)].pending
+            pending = option.pending
             if pending:
                 st.caption("Could change once answered: " + "; ".join(pending))
             st.markdown(f"**What it is.** {card['summary']}")

@@ -612,3 +612,10 @@ def test_distinct_history_raises_no_double_entry_check(at: AppTest) -> None:
     for page in ("intake", "criteria", "treatments"):
         open_page(at, page)
         assert not any("Check the obstetric history" in w.value for w in at.main.warning), page
+
+
+def test_treatments_card_warns_of_a_relative_contraindication(at: AppTest) -> None:
+    """With fetal compromise, the examination-indicated cerclage card opens with a warning to review."""
+    load(at, scenario("acute_dilation_fetal_compromise"))
+    open_page(at, "treatments")
+    assert any("Relative contraindication present: Fetal compromise" in w.value for w in at.main.warning)

@@ -22,6 +22,7 @@ from dashboard.views import (
     md_text,
     option_of_indication,
     sources_block,
+    status_cell,
     window_rows,
     words,
 )
@@ -138,7 +139,7 @@ def test_a_met_planned_indication_says_the_option_is_not_for_this_case_once_the_
     for g in ("acog", "nice"):
         lines = text.guideline(g).indications.splitlines()
         [usi] = [line for line in lines if line.startswith(("- **Ultrasound-indicated", "- **Prophylactic cerclage"))]
-        assert "For this case now: – Not applicable." in usi, usi
+        assert "For this case now: Not applicable" in usi, usi
         [pei] = [line for line in lines if line.startswith(("- **Physical-examination-indicated", "- **Rescue"))]
         assert "For this case now" not in pei
 
@@ -160,3 +161,24 @@ def test_the_comparison_caption_says_when_no_row_differs() -> None:
         assert "rows differ" in caption
     else:
         assert caption.startswith("The three guidelines give the same answer on all")
+
+
+def test_a_reason_shared_by_two_indications_is_given_once() -> None:
+    """Two met indications closed for the same reason: the second points back instead of repeating it."""
+    text = CriteriaText(_result("loss_then_short_cervix_now_dilated"), say=words).guideline("acog").indications
+    assert text.count("A planned cerclage") == 1
+    assert "(the same reason as above)" in text
+
+
+def test_a_contraindicated_option_gets_no_extra_note_under_its_indication() -> None:
+    """With an absolute contraindication the indication list adds nothing: the contraindication box says it."""
+    text = CriteriaText(_result("fetal_demise_after_history"), say=words).guideline("acog").indications
+    assert "For this case now" not in text
+
+
+def test_a_relative_contraindication_shows_in_the_status_cell() -> None:
+    """The status table marks an option to consider that carries a relative contraindication."""
+    result = _result("acute_dilation_fetal_compromise")
+    [t] = [t for t in result.guidelines["acog"].treatments if t.treatment == "physical_exam_indicated_cerclage"]
+    assert t.cautions == ["Fetal compromise"]
+    assert "⚠ relative contraindication: Fetal compromise" in status_cell(t)

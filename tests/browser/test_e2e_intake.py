@@ -207,3 +207,25 @@ def test_one_answer_updates_the_glance_the_summary_and_the_download_at_once(
     case = json.loads(saved.read_text())
     assert case["gestational_age"] == {"weeks": 22, "days": 3}
     assert case["exclusions"]["labour"] == "absent"
+
+
+def test_typing_through_out_of_range_numbers_keeps_every_keystroke(page, streamlit_server, request) -> None:
+    """Out-of-range values typed with Tab between them stay where they were typed, each with its message."""
+    open_app(page, streamlit_server, shot=request.node.name)
+    go_to(page, "Intake", shot=request.node.name)
+    page.get_by_label("Current gestational age: weeks", exact=True).focus()
+
+    for text in ("45", "9", "1"):
+        page.keyboard.type(text)
+        page.keyboard.press("Tab")
+        wait_for_app(page)
+
+    body = main(page)
+    expect(body.get_by_label("Current gestational age: weeks", exact=True)).to_have_value("45")
+    expect(body.get_by_label("Current gestational age: days", exact=True)).to_have_value("9")
+    expect(body.get_by_label("Number of fetuses", exact=True)).to_have_value("1")
+    alerts = body.get_by_test_id("stAlertContentError")
+    weeks_message = "Current gestational age (weeks): 45 is out of range (completed weeks, 0 to 42)"
+    expect(alerts.filter(has_text=weeks_message)).to_be_visible()
+    expect(alerts.filter(has_text="Current gestational age (days): 9 is out of range")).to_be_visible()
+    shoot(page, request.node.name, "out-of-range-typed-through")
