@@ -162,8 +162,8 @@ def _build_forest(kb: KnowledgeBase) -> tuple[alt.LayerChart, str]:
     summary = (
         f"Forest plot of {len(frame)} effect sizes on a log scale. For outcomes that count harm (preterm "
         "birth, loss, death) a ratio below 1 favours the option; for survival, marked 'higher is better', "
-        "a ratio above 1 does. Each result says which way it points. "
-        + " ".join(f"{line}." for line in lines)
+        "a ratio above 1 does. Each result says which way it points.\n\n"
+        + "\n".join(f"- {line}." for line in lines)
     )
     return chart, summary
 
@@ -245,7 +245,9 @@ def timeline(result: AllAssessments, kb: KnowledgeBase, case: Case) -> tuple[alt
         title="Timing windows by gestational age", height=height, width="container", autosize=FIT_WIDTH_ONLY
     )
     where = f"This patient is at {ga} weeks." if ga else "This patient's gestational age is not known."
-    summary = where + " " + " ".join(f"{r.window}: {r.label}, {r.status} {r.sources}." for r in frame.itertuples())
+    summary = where + " Each window in words:\n\n" + "\n".join(
+        f"- {r.window}: {r.label}, {r.status} {r.sources}." for r in frame.itertuples()
+    )
     return chart, summary
 
 

@@ -22,6 +22,15 @@ from dashboard.views import status_cell, treatment_cards, words
 
 require_frame()  # first: run inside the app frame, never as a bare legacy page
 
+
+def text_summary(summary: str, label: str) -> None:
+    """A chart's text summary: its first paragraph as the caption, the list of items in an expander."""
+    intro, _, items = summary.partition("\n\n")
+    st.caption(intro)
+    if items:
+        with st.expander(label):
+            st.markdown(items)
+
 st.title("Treatment options")
 st.caption("Options with their basis, not instructions. Numbers in brackets are sources (see References).")
 
@@ -97,12 +106,12 @@ sources(
 st.subheader("Effect sizes")
 spec, summary = forest_spec(kb)
 st.vega_lite_chart(spec, width="stretch")
-st.caption(summary)
+text_summary(summary, "Each result in words")
 
 st.subheader("Timing")
 chart, summary = timeline(result, kb, state.case)
 st.altair_chart(chart, width="stretch")
-st.caption(summary)
+text_summary(summary, "Each window in words")
 
 st.subheader("Cervical length")
 chart, summary = cervical_length_chart(state.case, kb)
