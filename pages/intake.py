@@ -60,7 +60,6 @@ def show_problems(prefix: str, *, below: bool = True) -> None:
             st.error(f"{place_of(path) or label_of(prefix)}: {message}", icon=":material/error:")
 
 
-
 def section_header(section: str) -> None:
     st.subheader(SECTIONS[section], anchor=section)
     # Always one caption here: an element that came and went above the inputs would make the
