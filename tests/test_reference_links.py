@@ -8,7 +8,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from dashboard.assess import Cite
@@ -175,20 +174,9 @@ def test_sources_expander_uses_the_same_links(kb: KnowledgeBase) -> None:
 
 
 @pytest.fixture
-def references_page(monkeypatch: pytest.MonkeyPatch) -> AppTest:
+def references_page(app_on) -> AppTest:
     """The References page, reached from the app's entrypoint as the sidebar link does."""
-    original_init = PagesManager.__init__
-
-    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
-        PagesManager.uses_pages_directory = False  # as in test_apptest_pages: stay on st.navigation
-        original_init(self, *args, **kwargs)
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.run()
-    at.switch_page("pages/references.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return app_on("pages/references.py")
 
 
 def page_text(at: AppTest) -> str:

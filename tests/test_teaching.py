@@ -3,11 +3,9 @@ options, and the page reveals those answers, with the reason, after the resident
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from dashboard.assess import assess_all
@@ -45,20 +43,9 @@ def test_the_failed_cerclage_case_asks_about_the_transabdominal_option() -> None
 
 
 @pytest.fixture
-def at(monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    """The app on its Teaching page (the pages-directory flag kept off, as on the real server)."""
-    original_init = PagesManager.__init__
-
-    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
-        PagesManager.uses_pages_directory = False
-        original_init(self, *args, **kwargs)
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-    app = AppTest.from_file(str(APP), default_timeout=60)
-    app.run()
-    app.switch_page("pages/teaching.py").run()
-    assert not app.exception, [e.value for e in app.exception]
-    yield app
+def at(app_on) -> AppTest:
+    """The app on its Teaching page."""
+    return app_on("pages/teaching.py")
 
 
 def _reveal(at: AppTest) -> None:
