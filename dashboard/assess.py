@@ -731,7 +731,7 @@ def _collect_missing(
         if diagnosis.pathways["physical_exam"] == "insufficient_data":
             for e in exclusions:
                 add(e.trace.missing, "diagnosis")
-    blocked = any(c.status == "present" and c.severity == "absolute" for c in cerclage.contraindications)
+    blocked = cerclage.now == "contraindicated"
     for trace in cerclage.indications:
         # With an absolute contraindication present, no answer could make cerclage an option.
         if trace.status == "insufficient_data" and not blocked:

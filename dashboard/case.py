@@ -94,6 +94,10 @@ class CervicalLengthScan(_Strict):
     cervical_length_mm: Annotated[float, Field(ge=0, le=60, strict=True, description="millimetres, 0 to 60")]
 
 
+# Details of an earlier cerclage: answered only when the cerclage is known to have happened.
+CERCLAGE_DETAIL_FIELDS = ("prior_cerclage_reason", "prior_cerclage_route", "prior_cerclage_failed")
+
+
 class History(_Strict):
     """Obstetric history before this pregnancy."""
 
@@ -135,7 +139,7 @@ class History(_Strict):
         # Details describe a cerclage known to have happened; with the cerclage absent or not
         # known they would be read as facts about a procedure that may never have taken place.
         if self.prior_cerclage != Tri.present:
-            for name in ("prior_cerclage_reason", "prior_cerclage_route", "prior_cerclage_failed"):
+            for name in CERCLAGE_DETAIL_FIELDS:
                 if getattr(self, name).value != "unknown":
                     raise _PathError(
                         ("history", name),
@@ -210,11 +214,13 @@ class Case(_Strict):
         today = self.gestational_age
         for index, scan in enumerate(self.ultrasound.cervical_lengths):
             if today is not None and scan.gestational_age.total_days > today.total_days:
-                raise _PathError(
-                    ("ultrasound", "cervical_lengths", index, "gestational_age"),
-                    f"scan dated {scan.gestational_age} weeks is after the current gestational age {today}",
-                )
+                where = ("ultrasound", "cervical_lengths", index, "gestational_age")
+                raise _PathError(where, _late(scan.gestational_age, today))
         return self
+
+
+def _late(when: GestationalAge, today: GestationalAge) -> str:
+    return f"scan dated {when} weeks is after the current gestational age {today}"
 
 
 def history_entered_twice(case: Case) -> list[GestationalAge]:
@@ -271,13 +277,15 @@ def _description(loc: tuple[Any, ...]) -> str | None:
         if not fields or part not in fields:
             return None
         info = fields[part]
-        inner = [a for a in typing.get_args(info.annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
-        inner += [
-            b for a in typing.get_args(info.annotation) for b in typing.get_args(a)
-            if isinstance(b, type) and issubclass(b, BaseModel)
-        ]  # fmt: skip
-        model = inner[0] if inner else (info.annotation if isinstance(info.annotation, type) else None)
+        model = _model_in(info.annotation)
     return info.description if info is not None else None
+
+
+def _model_in(annotation: Any) -> Any:
+    """The model inside an annotation such as ``list[PriorBirth] | None``, or None."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next((m for m in map(_model_in, typing.get_args(annotation)) if m is not None), None)
 
 
 def _friendly(error: dict[str, Any]) -> tuple[str, str]:
@@ -320,12 +328,7 @@ def _scans_after_today(data: dict[str, Any]) -> list[tuple[str, str]]:
         except (ValidationError, KeyError, TypeError):
             continue
         if when.total_days > today.total_days:
-            out.append(
-                (
-                    f"ultrasound.cervical_lengths[{index}].gestational_age",
-                    f"scan dated {when} weeks is after the current gestational age {today}",
-                )
-            )
+            out.append((f"ultrasound.cervical_lengths[{index}].gestational_age", _late(when, today)))
     return out
 
 

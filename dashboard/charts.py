@@ -191,12 +191,12 @@ def forest_spec(kb: KnowledgeBase) -> tuple[dict, str]:
 def timeline_frame(result: AllAssessments, kb: KnowledgeBase) -> pd.DataFrame:
     rows = []
     for g in GUIDELINES:
+        statuses = {t.treatment: t.status for t in result.guidelines[g].treatments}
         for w in result.guidelines[g].cerclage.windows:
             start = int(w.start.split("+")[0]) + int(w.start.split("+")[1]) / 7 if w.start else GA_AXIS[0]
             end = int(w.end.split("+")[0]) + int(w.end.split("+")[1]) / 7 if w.end else GA_AXIS[1]
             names = ", ".join(kb.treatments[t].short_name for t in w.treatments)
             window = f"{GUIDELINE_NAMES[g].split()[0]}: {names} ({w.kind})"
-            statuses = {t.treatment: t.status for t in result.guidelines[g].treatments}
             status = f"{w.status}, but not an option for this case" if closed_for_case(w, statuses) else w.status
             rows.append(
                 {

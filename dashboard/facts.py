@@ -16,7 +16,15 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Literal
 
-from dashboard.case import Amniocentesis, Case, PriorBirth, PriorCerclageReason, PriorCerclageRoute, Tri
+from dashboard.case import (
+    CERCLAGE_DETAIL_FIELDS,
+    Amniocentesis,
+    Case,
+    PriorBirth,
+    PriorCerclageReason,
+    PriorCerclageRoute,
+    Tri,
+)
 
 FactKind = Literal["tri", "number", "ga", "choice"]
 
@@ -555,7 +563,7 @@ def field_is_unknown(case: Case, path: str) -> bool:
 
 
 # Asked only once a cerclage in an earlier pregnancy is known to have happened.
-CERCLAGE_DETAILS = ("history.prior_cerclage_reason", "history.prior_cerclage_route", "history.prior_cerclage_failed")
+CERCLAGE_DETAILS = tuple(f"history.{name}" for name in CERCLAGE_DETAIL_FIELDS)
 
 
 def field_is_missing(case: Case, path: str) -> bool:

@@ -76,6 +76,9 @@ class Confirmation(_Strict):
     what: str  # what exactly was confirmed, in our words
 
 
+READ_AT = "Where we read it"  # the label of the link to the page a reference was read at
+
+
 class Reference(_Strict):
     id: Annotated[str, Field(pattern=_ID)]
     kind: RefKind
@@ -146,7 +149,7 @@ class Reference(_Strict):
                 url = "https" + self.url[len("http") :]
             if url.startswith("http:"):
                 caveats.append("plain http, not encrypted")
-            out.append(("Where we read it", url, "; ".join(caveats)))
+            out.append((READ_AT, url, "; ".join(caveats)))
         return out
 
 

@@ -9,10 +9,11 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from dashboard.assess import AllAssessments, Assessment, Cite, MissingInput, Window
 from dashboard.fields import SECTIONS
-from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, KnowledgeBase
+from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, READ_AT, KnowledgeBase
 
 T = TypeVar("T")
 
@@ -172,17 +173,15 @@ def reference_links(links: Sequence[tuple[str, str, str]]) -> str:
     "Where we read it" on the next, naming the host and saying when it is a third-party copy or
     plain http. Each URL is written so that Markdown can neither end it early nor read it as markup.
     """
-    from urllib.parse import urlsplit
-
     def link(text: str, url: str) -> str:
         return f"[{text}](" + "".join("\\" + ch if ch in "\\()<>" else ch for ch in url) + ")"
 
-    canonical = [link(label, url) for label, url, _ in links if label != "Where we read it"]
+    canonical = [link(label, url) for label, url, _ in links if label != READ_AT]
     lines = [" · ".join(canonical)] if canonical else []
     for label, url, caveat in links:
-        if label == "Where we read it":
+        if label == READ_AT:
             host = urlsplit(url).netloc.rpartition("@")[2]
-            lines.append(f"Where we read it: {link(md_text(host), url)}" + (f" ({md_text(caveat)})" if caveat else ""))
+            lines.append(f"{READ_AT}: {link(md_text(host), url)}" + (f" ({md_text(caveat)})" if caveat else ""))
     return "  \n".join(lines)
 
 

@@ -326,6 +326,18 @@ def test_compiled_conditions_agree_with_the_interpreter(kb: KnowledgeBase) -> No
 # --------------------------------------------------------------------------- statuses chosen
 
 
+def failed_transvaginal_cerclage(loss_at: str) -> dict[str, Any]:
+    """A history of one painless loss despite a history-indicated transvaginal cerclage."""
+    return {
+        "painless_second_trimester_losses": [{"gestational_age": ga(loss_at)}],
+        "spontaneous_preterm_births": [],
+        "prior_cerclage": "present",
+        "prior_cerclage_reason": "history",
+        "prior_cerclage_route": "transvaginal",
+        "prior_cerclage_failed": "present",
+    }
+
+
 def status_rule(kb: KnowledgeBase, guideline: str, treatment: str, **doc: Any) -> tuple[str, str]:
     """The status and the rule that set it for one treatment under one guideline."""
     [t] = [t for t in assess(case_from_dict(doc), guideline, kb).treatments if t.treatment == treatment]
@@ -368,14 +380,7 @@ def test_transabdominal_cerclage_belongs_before_14_weeks(
 ) -> None:
     """After a failed transvaginal cerclage, transabdominal cerclage is an option before 14 weeks, not after."""
     doc = acute_picture(at=today, dilation_cm=0.0)
-    doc["history"] = {
-        "painless_second_trimester_losses": [{"gestational_age": ga("22+0")}],
-        "spontaneous_preterm_births": [],
-        "prior_cerclage": "present",
-        "prior_cerclage_reason": "history",
-        "prior_cerclage_route": "transvaginal",
-        "prior_cerclage_failed": "present",
-    }
+    doc["history"] = failed_transvaginal_cerclage(loss_at="22+0")
     assert status_rule(kb, guideline, "transabdominal_cerclage", **doc)[0] == status
 
 
@@ -428,14 +433,7 @@ def test_details_of_a_known_earlier_cerclage_are_asked() -> None:
 def test_transabdominal_cerclage_gives_way_once_the_cervix_has_opened(kb: KnowledgeBase, guideline: str) -> None:
     """After a failed transvaginal cerclage, an open cervix at 13 weeks makes transabdominal cerclage not applicable."""
     doc = acute_picture(at="13+0", membranes="present")
-    doc["history"] = {
-        "painless_second_trimester_losses": [{"gestational_age": ga("21+0")}],
-        "spontaneous_preterm_births": [],
-        "prior_cerclage": "present",
-        "prior_cerclage_reason": "history",
-        "prior_cerclage_route": "transvaginal",
-        "prior_cerclage_failed": "present",
-    }
+    doc["history"] = failed_transvaginal_cerclage(loss_at="21+0")
     assert status_rule(kb, guideline, "transabdominal_cerclage", **doc) == (
         "not_applicable",
         "TX-PLANNED-CERCLAGE-ACUTE",
