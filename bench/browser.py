@@ -1,11 +1,21 @@
 """Browser figures in headless Debian Chromium: interaction latency and cold load.
 
-Latency of one committed change = from the moment the input event is sent (one Playwright call:
-``keyboard.press("Enter")`` in a filled number input, or ``mouse.click`` at a radio option's
-centre, measured just before the call) to the arrival of the server's ``script_finished``
-ForwardMsg on the page's own websocket (``page.on("websocket")`` and ``framereceived``, each
-frame decoded with ``ForwardMsg``). Pages are changed by clicking sidebar links, never by
-``page.goto`` (a reload starts a new Streamlit session).
+Latency of one committed change (``keyboard.press("Enter")`` in a filled number input, or
+``mouse.click`` at a radio option's centre) is taken two ways, in separate passes:
+
+* ``page`` (the figure with the target): both ends inside the page, on the page's clock. A
+  script added before the app's own code records the ``timeStamp`` of the Enter ``keydown`` or
+  the ``mousedown``, and wraps ``WebSocket`` so that every frame on Streamlit's
+  ``/_stcore/stream`` socket is read (top-level protobuf fields only, no library) as it reaches
+  the page; latency ends at the first ``script_finished`` that is not ``FINISHED_EARLY_FOR_RERUN``.
+  Nothing leaves the page during the change, so the figure is what the person's browser sees.
+* ``harness`` (information): from just before the Playwright call to the moment Python holds the
+  ``script_finished`` frame (``page.on("websocket")``, ``framereceived``, frames decoded with
+  ``ForwardMsg``). It adds the relay of every frame of the rerun from Chromium through
+  Playwright's driver to Python, which costs a page that sends many frames more than the floor.
+
+Pages are changed by clicking sidebar links, never by ``page.goto`` (a reload starts a new
+Streamlit session).
 
 Cold load = from ``page.goto(url)`` in a fresh browser context (empty cache, new session) to
 the first interactive widget being visible.
@@ -43,6 +53,81 @@ def chromium_version(browser: Browser) -> str:
     return browser.version
 
 
+# ForwardMsg field 6 is script_finished (an enum, protobuf wire type 0); status 2 is
+# FINISHED_EARLY_FOR_RERUN. Pinned against the installed proto in tests/test_bench_timing.py.
+SCRIPT_FINISHED_FIELD = 6
+IN_PAGE_TIMING = """
+(() => {
+  const marks = (window.__benchMarks = { input: [], finished: [] });
+  const onInput = (e) => {
+    if (e.type === "mousedown" || e.key === "Enter") marks.input.push(e.timeStamp);
+  };
+  window.addEventListener("keydown", onInput, true);
+  window.addEventListener("mousedown", onInput, true);
+  function varint(b, i) {
+    let v = 0, m = 1;
+    for (;;) {
+      if (i.at >= b.length) throw new RangeError("truncated varint");
+      const x = b[i.at++];
+      v += (x & 0x7f) * m;
+      if (x < 0x80) return v;
+      m *= 128;
+    }
+  }
+  // The status of a top-level script_finished field, or -1 when the frame has none.
+  function scriptFinished(b) {
+    const i = { at: 0 };
+    try {
+      while (i.at < b.length) {
+        const tag = varint(b, i), field = Math.floor(tag / 8), wire = tag % 8;
+        if (wire === 0) {
+          const v = varint(b, i);
+          if (field === __FIELD__) return v;
+        } else if (wire === 2) {
+          const length = varint(b, i); // read before adding: `i.at += varint(...)` loses its step
+          i.at += length;
+        } else if (wire === 1) {
+          i.at += 8;
+        } else if (wire === 5) {
+          i.at += 4;
+        } else {
+          return -1;
+        }
+      }
+    } catch (err) {
+      return -1;
+    }
+    return -1;
+  }
+  marks.scriptFinished = scriptFinished;
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(url, protocols) {
+      super(url, protocols);
+      if (String(url).includes("/_stcore/stream")) {
+        this.addEventListener("message", (e) => {
+          const t = performance.now();
+          if (e.data instanceof ArrayBuffer) {
+            const status = scriptFinished(new Uint8Array(e.data));
+            if (status !== -1 && status !== __EARLY__) marks.finished.push(t);
+          }
+        });
+      }
+    }
+  };
+})();
+""".replace("__FIELD__", str(SCRIPT_FINISHED_FIELD)).replace("__EARLY__", str(int(EARLY_FOR_RERUN)))
+IN_PAGE_RESET = "() => { window.__benchMarks.input.length = 0; window.__benchMarks.finished.length = 0; }"
+IN_PAGE_LATENCY = """() => {
+  const m = window.__benchMarks;
+  if (!m.input.length) return null;
+  const t0 = m.input[0];
+  const t1 = m.finished.find((t) => t >= t0);
+  return t1 === undefined ? null : t1 - t0;
+}"""
+METHODS = ("page", "harness")
+
+
 def _is_script_finished(payload: str | bytes) -> bool:
     if isinstance(payload, str):
         return False
@@ -56,6 +141,7 @@ class Session:
     """One browser tab and the Streamlit websocket it holds."""
 
     page: Page
+    method: str = "page"
     sockets: list[WebSocket] = field(default_factory=list)
 
     @property
@@ -66,18 +152,29 @@ class Session:
         return live[-1]
 
     def timed(self, action: Callable[[], None]) -> float:
-        """Seconds from just before ``action`` to the next final ``script_finished`` frame."""
+        """Seconds from the input ``action`` makes to the next final ``script_finished`` frame."""
+        if self.method == "page":
+            self.page.evaluate(IN_PAGE_RESET)
+            action()
+            handle = self.page.wait_for_function(IN_PAGE_LATENCY, timeout=CHANGE_TIMEOUT_MS)
+            return float(handle.json_value()) / 1000
         with self.ws.expect_event("framereceived", predicate=_is_script_finished, timeout=CHANGE_TIMEOUT_MS):
             t0 = time.perf_counter()
             action()
         return time.perf_counter() - t0
 
 
-def open_session(browser: Browser, url: str) -> tuple[object, Session]:
+def open_session(browser: Browser, url: str, method: str = "page") -> tuple[object, Session]:
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}")
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
-    session = Session(page)
-    page.on("websocket", lambda ws: session.sockets.append(ws))
+    session = Session(page, method)
+    if method == "page":
+        # No websocket listener in Python: the page times itself and nothing is relayed out.
+        page.add_init_script(IN_PAGE_TIMING)
+    else:
+        page.on("websocket", lambda ws: session.sockets.append(ws))
     page.goto(url, wait_until="domcontentloaded")
     wait_for_app(page)
     return context, session
@@ -137,10 +234,12 @@ def _weeks_values(n: int) -> list[int]:
     return [14 + (i % 16) for i in range(n)]
 
 
-def app_latency(browser: Browser, base_url: str, changes: int, warmup: int, seed: int = 1) -> dict[str, list[float]]:
+def app_latency(
+    browser: Browser, base_url: str, changes: int, warmup: int, seed: int = 1, method: str = "page"
+) -> dict[str, list[float]]:
     """Intake number input and Criteria sidebar radio, in one tab, as a clinician would use them."""
     rng = random.Random(seed)
-    context, session = open_session(browser, base_url)
+    context, session = open_session(browser, base_url, method)
     try:
         page = session.page
         weeks = page.get_by_label(INTAKE_WEEKS, exact=True)
@@ -155,9 +254,11 @@ def app_latency(browser: Browser, base_url: str, changes: int, warmup: int, seed
     return {"intake_number": intake, "criteria_radio": criteria}
 
 
-def floor_latency(browser: Browser, base_url: str, changes: int, warmup: int, seed: int = 1) -> dict[str, list[float]]:
+def floor_latency(
+    browser: Browser, base_url: str, changes: int, warmup: int, seed: int = 1, method: str = "page"
+) -> dict[str, list[float]]:
     rng = random.Random(seed)
-    context, session = open_session(browser, base_url)
+    context, session = open_session(browser, base_url, method)
     try:
         page = session.page
         box = page.get_by_label(FLOOR_NUMBER, exact=True)
