@@ -13,7 +13,7 @@ outcomes. It never treats an unknown input as absent.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from operator import itemgetter
@@ -156,6 +156,19 @@ class TreatmentResult:
     missing: list[str]
     grade: str | None = None
     cautions: list[str] = field(default_factory=list)  # relative contraindications present: senior review
+
+
+# Statuses that all leave the option off the table for this case. Guidelines that reach one of
+# them for different stated reasons (one "not recommended", another silent and so "not
+# applicable", a third blocked by a contraindication) agree in practice: the comparison shows
+# each status, but only a difference between offering and not offering, or in how strongly an
+# option is offered, or an undecided answer, counts as a disagreement.
+NOT_OFFERED = frozenset({"not_applicable", "not_recommended", "contraindicated"})
+
+
+def stances_differ(statuses: Iterable[str]) -> bool:
+    """Whether treatment statuses under several guidelines amount to a disagreement."""
+    return len({"not offered" if s in NOT_OFFERED else s for s in statuses}) > 1
 
 
 @dataclass(frozen=True)
@@ -778,10 +791,10 @@ def assess_all(case: Case, kb: KnowledgeBase | None = None) -> AllAssessments:
     results = {g: assess(case, g, kb, ev) for g in GUIDELINES}
     disagreements: list[Disagreement] = []
 
-    def compare(topic: str, answer: Any, reason: Any, cites: Any) -> None:
+    def compare(topic: str, answer: Any, reason: Any, cites: Any, differ: Any = None) -> None:
         # Reasons and citations are only gathered where the guidelines actually disagree.
         answers = {g: answer(a) for g, a in results.items()}
-        if len(set(answers.values())) > 1:
+        if (differ or (lambda values: len(set(values)) > 1))(answers.values()):
             reasons = {g: reason(a) for g, a in results.items()}
             disagreements.append(Disagreement(topic, answers, reasons, {g: cites(a) for g, a in results.items()}))
 
@@ -806,6 +819,7 @@ def assess_all(case: Case, kb: KnowledgeBase | None = None) -> AllAssessments:
             lambda a, i=i: a.treatments[i].status,
             lambda a, i=i: a.treatments[i].reason,
             lambda a, i=i: a.treatments[i].citations,
+            stances_differ,
         )
 
     # One entry per unknown field: what it affects, with the guidelines it affects it under.

@@ -119,6 +119,7 @@ SHORT_LABELS = {
     "fetal_demise": "Fetal demise",
     "lethal_anomaly": "Lethal anomaly",
     "fetal_compromise": "Fetal compromise",
+    "mild_contractions": "Mild contractions",
 }
 
 
@@ -440,7 +441,8 @@ def _cl_16_before_24(case: Case) -> Any:
 @_fact(
     "shortest_cervical_length_14_to_before_24_weeks",
     "number",
-    "Shortest transvaginal cervical length measured from 14+0 weeks to before 24+0 weeks (RCOG's window).",
+    "Shortest transvaginal cervical length measured from 14+0 weeks to before 24+0 weeks: the mid-trimester scan "
+    "(RCOG's window; ACOG's 'before 24 weeks' read from the second trimester).",
     ("ultrasound.cervical_lengths",),
     unit="mm",
     range=(0, 60),
@@ -537,6 +539,11 @@ def _lethal(case: Case) -> Any:
 @_fact("fetal_compromise", "tri", "Evidence of fetal compromise.", ("fetal.fetal_compromise",))
 def _compromise(case: Case) -> Any:
     return _tri(case.fetal.fetal_compromise)
+
+
+@_fact("mild_contractions", "tri", "Contractions the woman reports or the team records, short of labour.", ("symptoms.mild_contractions",))
+def _mild_contractions(case: Case) -> Any:
+    return _tri(case.symptoms.mild_contractions)
 
 
 def compute_facts(case: Case) -> dict[str, Any]:

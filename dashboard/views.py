@@ -11,7 +11,7 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from dashboard.assess import AllAssessments, Assessment, Cite, MissingInput, Window
+from dashboard.assess import AllAssessments, Assessment, Cite, MissingInput, Window, stances_differ
 from dashboard.fields import SECTIONS
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, READ_AT, KnowledgeBase
 
@@ -337,16 +337,26 @@ def _options_now(a: Assessment) -> dict[str, str]:
     return notes
 
 
+NONE_OFFERS = "No: none offers it"  # statuses differ, but every guideline leaves the option out
+
+
+def treatment_differ_cell(statuses: Sequence[str]) -> str:
+    """The "Guidelines differ" cell of a treatment: Yes, No, or no because none offers it."""
+    if stances_differ(statuses):
+        return "Yes"
+    return NONE_OFFERS if len(set(statuses)) > 1 else "No"
+
+
 def comparison_rows(result: AllAssessments) -> list[dict[str, str]]:
     """Topic by guideline, each cell with its sources, and whether the guidelines differ."""
     gs = [result.guidelines[g] for g in GUIDELINES]
     rows: list[dict[str, str]] = []
 
-    def add(topic: str, values: list[str], cells: list[str]) -> None:
+    def add(topic: str, values: list[str], cells: list[str], differ: str | None = None) -> None:
         row = {"Topic": topic}
         for g, cell in zip(GUIDELINES, cells):
             row[GUIDELINE_NAMES[g]] = cell
-        row["Guidelines differ"] = "Yes" if len(set(values)) > 1 else "No"
+        row["Guidelines differ"] = differ or ("Yes" if len(set(values)) > 1 else "No")
         rows.append(row)
 
     add(
@@ -372,11 +382,8 @@ def comparison_rows(result: AllAssessments) -> list[dict[str, str]]:
     contra = [", ".join(c.title for c in a.cerclage.contraindications if c.status == "present") or "None present" for a in gs]
     add("Contraindications present", contra, [f"{text} {marks([c for t in a.cerclage.contraindications if t.status == 'present' for c in t.citations])}".strip() for text, a in zip(contra, gs)])
     for i, t in enumerate(gs[0].treatments):
-        add(
-            t.short_name,
-            [a.treatments[i].status for a in gs],
-            [status_cell(a.treatments[i]) for a in gs],
-        )
+        statuses = [a.treatments[i].status for a in gs]
+        add(t.short_name, statuses, [status_cell(a.treatments[i]) for a in gs], treatment_differ_cell(statuses))
     return rows
 
 
@@ -388,7 +395,10 @@ DIFFERS = "Differs"  # the comparison's marker for a row where the guidelines pa
 def comparison_table(rows: Sequence[Mapping[str, str]]) -> str:
     """The side-by-side table, with "Differs" in bold in the rows where the guidelines differ."""
     return markdown_table(
-        [{**row, "Guidelines differ": DIFFERS if row["Guidelines differ"] == "Yes" else "Same"} for row in rows],
+        [
+            {**row, "Guidelines differ": {"Yes": DIFFERS, "No": "Same"}.get(row["Guidelines differ"], row["Guidelines differ"])}
+            for row in rows
+        ],
         strong={DIFFERS},
     )
 
@@ -533,14 +543,22 @@ class CriteriaText:
                 )
                 for dis in result.disagreements
             )
-            self._comparison = ComparisonText(
-                caption=(
+            none_offer = sum(row["Guidelines differ"] == NONE_OFFERS for row in rows)
+            in_name = (
+                f" the statuses differ in name only: no guideline offers the option (\"{NONE_OFFERS}\")."
+            )
+            if differ:
+                caption = (
                     f"{differ} of {len(rows)} rows differ between the guidelines; they are marked "
-                    f"**{DIFFERS}** in the last column. Numbers in brackets are sources."
-                    if differ
-                    else f"The three guidelines give the same answer on all {len(rows)} rows. "
-                    "Numbers in brackets are sources."
-                ),
+                    f"**{DIFFERS}** in the last column."
+                    + (f" In {none_offer} other row{'s' if none_offer > 1 else ''}{in_name}" if none_offer else "")
+                )
+            elif none_offer:
+                caption = f"The three guidelines agree on all {len(rows)} rows. In {none_offer} of them{in_name}"
+            else:
+                caption = f"The three guidelines give the same answer on all {len(rows)} rows."
+            self._comparison = ComparisonText(
+                caption=caption + " Numbers in brackets are sources.",
                 table=comparison_table(rows),
                 cites=tuple(
                     [c for ga in result.guidelines.values() for t in ga.treatments for c in t.citations]

@@ -18,7 +18,7 @@ from dashboard.ui import (
     knowledge_base,
     sources,
 )
-from dashboard.views import status_cell, treatment_cards, words
+from dashboard.views import status_cell, treatment_cards, treatment_differ_cell, words
 
 require_frame()  # first: run inside the app frame, never as a bare legacy page
 
@@ -51,7 +51,7 @@ status_table = pd.DataFrame(
     [
         {"Option": t.short_name}
         | {GUIDELINE_NAMES[gg]: status_cell(result.guidelines[gg].treatments[i]) for gg in GUIDELINES}
-        | {"Guidelines differ": "Yes" if len({result.guidelines[gg].treatments[i].status for gg in GUIDELINES}) > 1 else "No"}
+        | {"Guidelines differ": treatment_differ_cell([result.guidelines[gg].treatments[i].status for gg in GUIDELINES])}
         for i, t in enumerate(a.treatments)
     ]
 )

@@ -466,3 +466,48 @@ def test_a_contraindicated_cerclage_is_not_a_disagreement_between_guidelines(kb:
     result = assess_all(case_from_dict(doc), kb)
     assert {a.cerclage.now for a in result.guidelines.values()} == {"contraindicated"}
     assert "Cerclage indication" not in [d.topic for d in result.disagreements]
+
+
+@pytest.mark.parametrize("guideline", GUIDELINES)
+def test_recorded_contractions_short_of_labour_flag_a_rescue_cerclage_for_senior_review(
+    kb: KnowledgeBase, guideline: str
+) -> None:
+    """Contractions recorded while labour is absent leave rescue cerclage open but say so in its reason."""
+    picture = acute_picture(membranes="present")
+    picture["symptoms"] = {"mild_contractions": "present"}
+    result = assess(case_from_dict(picture), guideline, kb)
+    [ci] = [c for c in result.cerclage.contraindications if c.rule_id == "CI-UTERINE-ACTIVITY"]
+    assert ci.status == "present" and ci.severity == "relative"
+    [t] = [t for t in result.treatments if t.treatment == "physical_exam_indicated_cerclage"]
+    assert t.status == "consider"
+    assert t.cautions == ["Contractions recorded"]
+
+
+def test_contractions_with_labour_are_the_absolute_contraindication_only(kb: KnowledgeBase) -> None:
+    """With labour recorded, the labour contraindication speaks and the milder flag stays silent."""
+    picture = acute_picture(membranes="present")
+    picture["symptoms"] = {"mild_contractions": "present"}
+    picture["exclusions"]["labour"] = "present"
+    present = [c.rule_id for c in assess(case_from_dict(picture), "acog", kb).cerclage.contraindications if c.status == "present"]
+    assert present == ["CI-LABOUR"]
+
+
+@pytest.mark.parametrize("scan_at", ["11+0", "13+6"])
+def test_a_first_trimester_scan_is_not_an_acog_short_cervix(kb: KnowledgeBase, scan_at: str) -> None:
+    """A short length measured before 14+0 triggers neither progesterone nor ultrasound-indicated cerclage under ACOG."""
+    doc = with_history_and_scan(18, at=scan_at)
+    doc["gestational_age"] = ga("14+0")
+    result = assess(case_from_dict(doc), "acog", kb)
+    statuses = {t.treatment: t.status for t in result.treatments}
+    assert result.cerclage.indication != "ultrasound"
+    assert statuses["ultrasound_indicated_cerclage"] != "consider"
+    no_history = {**doc, "history": {"painless_second_trimester_losses": [], "spontaneous_preterm_births": []}}
+    statuses = {t.treatment: t.status for t in assess(case_from_dict(no_history), "acog", kb).treatments}
+    assert statuses["vaginal_progesterone"] not in ("recommended", "consider")
+
+
+def test_a_mid_trimester_scan_from_14_weeks_is_an_acog_short_cervix(kb: KnowledgeBase) -> None:
+    """The same 18 mm at 14+0 after an earlier preterm birth meets ACOG's ultrasound indication."""
+    doc = with_history_and_scan(18, at="14+0")
+    doc["gestational_age"] = ga("14+0")
+    assert assess(case_from_dict(doc), "acog", kb).cerclage.indication == "ultrasound"

@@ -15,6 +15,8 @@ from dashboard.assess import Cite, assess_all
 from dashboard.case import case_from_json
 from dashboard.kb import default_knowledge_base
 from dashboard.views import (
+    NONE_OFFERS,
+    treatment_differ_cell,
     CriteriaText,
     comparison_rows,
     general_disagreements,
@@ -182,3 +184,27 @@ def test_a_relative_contraindication_shows_in_the_status_cell() -> None:
     [t] = [t for t in result.guidelines["acog"].treatments if t.treatment == "physical_exam_indicated_cerclage"]
     assert t.cautions == ["Fetal compromise"]
     assert "⚠ relative contraindication: Fetal compromise" in status_cell(t)
+
+
+def test_statuses_that_all_leave_an_option_out_are_not_a_disagreement() -> None:
+    """Not recommended, not applicable and contraindicated differ in name only; offering or not differs."""
+    assert treatment_differ_cell(["not_recommended", "not_applicable", "not_applicable"]) == NONE_OFFERS
+    assert treatment_differ_cell(["contraindicated", "not_applicable", "contraindicated"]) == NONE_OFFERS
+    assert treatment_differ_cell(["consider", "not_applicable", "not_applicable"]) == "Yes"
+    assert treatment_differ_cell(["recommended", "consider", "consider"]) == "Yes"
+    assert treatment_differ_cell(["insufficient_data", "not_applicable", "not_applicable"]) == "Yes"
+    assert treatment_differ_cell(["consider", "consider", "consider"]) == "No"
+
+
+def test_twins_with_a_short_cervix_show_no_invented_disagreement_on_cerclage() -> None:
+    """Twins at 14 mm: ACOG's 'not recommended' and the UK columns' silence are not listed as a disagreement."""
+    case = case_from_json(
+        b'{"gestational_age": {"weeks": 20, "days": 0}, "fetuses": 2, "history": {"painless_second_trimester_losses": [],'
+        b' "spontaneous_preterm_births": [], "prior_cerclage": "absent"}, "exam": {"cervical_dilation_cm": 0,'
+        b' "membranes_at_or_beyond_os": "absent"}, "ultrasound": {"cervical_lengths":'
+        b' [{"gestational_age": {"weeks": 20, "days": 0}, "cervical_length_mm": 14}]}}'
+    )
+    result = assess_all(case)
+    assert "Ultrasound-indicated transvaginal cervical cerclage" not in [d.topic for d in result.disagreements]
+    rows = {row["Topic"]: row for row in comparison_rows(result)}
+    assert rows["Ultrasound-indicated cerclage"]["Guidelines differ"] == NONE_OFFERS
