@@ -585,11 +585,25 @@ def _diagnosis(ev: _Evaluator, plan: _Plan) -> tuple[Diagnosis, list[ExclusionRe
         summary = "Meets the criteria on " + " and ".join(words[b] for b in basis) + "."
         if "history" in basis and present:
             summary += f" In this pregnancy {', '.join(present)} is present: the acute picture is not cervical insufficiency."
-    elif status == "not_met":
-        summary = "Does not meet the criteria: no qualifying history"
-        summary += f", and {', '.join(present)} rules out the examination-based picture." if present else ", and no painless second-trimester dilation on examination."
     pathways = {"history": _verdict(history), "physical_exam": _verdict(exam)}
     criteria = [ev.trace(r) for r in plan.criteria]
+    if status == "not_met":
+        summary = "Does not meet the criteria: no qualifying history"
+        exam_traces = [t for r, t in zip(plan.criteria, criteria, strict=True) if plan.pathway_of[r] == "physical_exam"]
+        found = [t.title for t in exam_traces if t.status == "met"]
+        short = [t for t in exam_traces if t.status == "not_met"]
+        if present:
+            summary += f", and {', '.join(present)} rules out the examination-based picture."
+        elif found and short:
+            # The finding is there but something else the picture needs is not (the dilation seen
+            # at 13+6 or 28+0): say which, rather than deny the finding.
+            why = "; ".join(
+                f"{t.title} ({', '.join(f'{v.label}: {v.value}, needs {v.needs}' for v in t.values if v.result == 'not_met')})"
+                for t in short
+            )
+            summary += f". {'; '.join(found)}: met, but the examination-based picture also needs: {why}."
+        else:
+            summary += ", and no painless second-trimester dilation on examination."
     if status == "insufficient_data":
         needed: list[str] = []
         for rule_id, trace in zip(plan.criteria, criteria, strict=True):

@@ -101,6 +101,7 @@ SHORT_LABELS = {
     "prior_cerclage": "Earlier cerclage",
     "prior_cerclage_for_painless_dilation": "Earlier cerclage for painless dilation",
     "prior_failed_transvaginal_cerclage": "Earlier failed transvaginal cerclage",
+    "prior_failed_transvaginal_cerclage_any_indication": "Earlier failed transvaginal cerclage, any indication",
     "cervical_risk_factor": "Cervical risk factor",
     "cervical_dilation_cm": "Cervical dilation",
     "membranes_at_or_beyond_os": "Membranes at or beyond the os",
@@ -344,6 +345,30 @@ def _prior_cerclage_painless(case: Case) -> Any:
         return "present"
     if reason in (PriorCerclageReason.history, PriorCerclageReason.ultrasound):
         return "absent"
+    return UNKNOWN
+
+
+@_fact(
+    "prior_failed_transvaginal_cerclage_any_indication",
+    "tri",
+    "An earlier transvaginal cerclage, placed for any reason (rescue included), followed by loss or birth before "
+    "28+0 weeks.",
+    ("history.prior_cerclage", "history.prior_cerclage_failed", "history.prior_cerclage_route"),
+)
+def _failed_tv_any(case: Case) -> Any:
+    h = case.history
+    # RCOG GTG 75 speaks of a previous unsuccessful transvaginal cerclage without naming its
+    # indication; FIGO's narrower reading is the fact below.
+    if h.prior_cerclage == Tri.absent or h.prior_cerclage_failed == Tri.absent:
+        return "absent"
+    if h.prior_cerclage_route == PriorCerclageRoute.transabdominal:
+        return "absent"
+    if (
+        h.prior_cerclage == Tri.present
+        and h.prior_cerclage_failed == Tri.present
+        and h.prior_cerclage_route == PriorCerclageRoute.transvaginal
+    ):
+        return "present"
     return UNKNOWN
 
 

@@ -511,3 +511,13 @@ def test_a_mid_trimester_scan_from_14_weeks_is_an_acog_short_cervix(kb: Knowledg
     doc = with_history_and_scan(18, at="14+0")
     doc["gestational_age"] = ga("14+0")
     assert assess(case_from_dict(doc), "acog", kb).cerclage.indication == "ultrasound"
+
+
+@pytest.mark.parametrize("at", ["13+6", "28+0"])
+def test_dilation_outside_the_second_trimester_is_named_not_denied(kb: KnowledgeBase, at: str) -> None:
+    """Dilation at 13+6 or 28+0 is reported as found, with the gestational age the picture needs."""
+    diagnosis = assess(case_from_dict(acute_picture(at=at, membranes="present")), "acog", kb).diagnosis
+    assert diagnosis.status == "not_met"
+    assert "Cervical dilation on examination: met" in diagnosis.summary
+    assert f"Gestational age: {at} weeks" in diagnosis.summary
+    assert "no painless second-trimester dilation" not in diagnosis.summary
