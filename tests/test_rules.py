@@ -516,7 +516,9 @@ def test_a_mid_trimester_scan_from_14_weeks_is_an_acog_short_cervix(kb: Knowledg
 @pytest.mark.parametrize("at", ["13+6", "28+0"])
 def test_dilation_outside_the_second_trimester_is_named_not_denied(kb: KnowledgeBase, at: str) -> None:
     """Dilation at 13+6 or 28+0 is reported as found, with the gestational age the picture needs."""
-    diagnosis = assess(case_from_dict(acute_picture(at=at, membranes="present")), "acog", kb).diagnosis
+    doc = acute_picture(at=at, membranes="present")
+    doc["history"] = {"painless_second_trimester_losses": [], "spontaneous_preterm_births": [], "prior_cerclage": "absent"}
+    diagnosis = assess(case_from_dict(doc), "acog", kb).diagnosis
     assert diagnosis.status == "not_met"
     assert "Cervical dilation on examination: met" in diagnosis.summary
     assert f"Gestational age: {at} weeks" in diagnosis.summary
