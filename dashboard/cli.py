@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from dashboard.assess import AllAssessments, Assessment, assess, assess_all
+from dashboard.assess import NOT_OFFERED, AllAssessments, Assessment, assess, assess_all
 from dashboard.case import Case, CaseError, case_from_json
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, KnowledgeBase, KnowledgeBaseError, default_knowledge_base
-from dashboard.views import closed_for_case, merged_needs
+from dashboard.views import closed_for_case, merged_needs, option_of_indication
 
 EXIT_INVALID_CASE = 2
 EXIT_BROKEN_KB = 3
@@ -70,11 +70,17 @@ def render_text(result: Assessment | AllAssessments, kb: KnowledgeBase) -> str:
         )
         cer = a.cerclage
         lines.append(f"Cerclage: {cer.summary}")
+        statuses = {t.treatment: t.status for t in a.treatments}
         for t in cer.indications:
-            lines.append(f"  - {t.title}: {STATUS_WORDS.get(t.status, t.status)}{cite(t.citations)}")
+            option = statuses.get(option_of_indication(t.rule_id) or "")
+            now = (
+                f" (for this case now: {STATUS_WORDS.get(option, option)}; see the options below)"
+                if t.status == "met" and option in NOT_OFFERED
+                else ""
+            )
+            lines.append(f"  - {t.title}: {STATUS_WORDS.get(t.status, t.status)}{now}{cite(t.citations)}")
         for c in cer.contraindications:
             lines.append(f"  Contraindication ({c.severity}) {c.title}: {c.status}{cite(c.citations)}")
-        statuses = {t.treatment: t.status for t in a.treatments}
         for w in cer.windows:
             now = f"{w.status}, not an option for this case" if closed_for_case(w, statuses) else w.status
             lines.append(f"  Window: {w.title}: {w.label} [{now}]{cite(w.citations)}")

@@ -11,7 +11,7 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from dashboard.assess import AllAssessments, Assessment, Cite, MissingInput, Window, stances_differ
+from dashboard.assess import NOT_OFFERED, AllAssessments, Assessment, Cite, MissingInput, Window, stances_differ
 from dashboard.fields import SECTIONS
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, READ_AT, KnowledgeBase
 
@@ -269,7 +269,7 @@ def _ga(text: str | None) -> str:
     return f"{text}" if text else "—"
 
 
-_CLOSED_FOR_CASE = {"not_applicable", "not_recommended", "contraindicated"}
+_CLOSED_FOR_CASE = NOT_OFFERED  # the statuses that leave an option out for this case
 
 
 def closed_for_case(window: Window, statuses: Mapping[str, str]) -> list[str]:

@@ -164,3 +164,17 @@ def test_module_reports_an_invalid_file_without_a_traceback(tmp_path: Path, repo
     )
     assert (done.returncode, "Traceback" in done.stderr) == (EXIT_INVALID_CASE, False)
     assert "  mrn: " in done.stderr
+
+
+def test_a_met_indication_whose_option_has_closed_says_so_in_the_text_report(tmp_path: Path) -> None:
+    """At 24+0 ACOG's ultrasound indication is met on a 23+6 scan, and the line says the option is not open now."""
+    doc = {
+        "gestational_age": ga("24+0"),
+        "fetuses": 1,
+        "history": {"painless_second_trimester_losses": [], "spontaneous_preterm_births": births("32+0")},
+        "ultrasound": {"cervical_lengths": [scan("23+6", 20.0)]},
+    }
+    code, out, _ = run("assess", str(write(tmp_path, doc)), "--guideline", "acog", "--format", "text")
+    [line] = [line for line in out.splitlines() if line.startswith("  - Ultrasound-indicated cerclage (ACOG)")]
+    assert code == 0
+    assert "MET (for this case now: not applicable; see the options below)" in line
