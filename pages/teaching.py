@@ -52,7 +52,9 @@ with st.form(f"teach-form-{tc.id}"):
     guesses = {}
     for q in tc.questions:
         text, options = QUESTIONS[q]
-        guesses[q] = st.radio(text, options, index=None, format_func=words, horizontal=True, key=f"teach.{tc.id}.{q}")
+        guesses[q] = st.radio(
+            text, options, index=None, format_func=words, horizontal=True, key=f"teach.{tc.id}.{q}", persist_state=PERSIST
+        )
     revealed = st.form_submit_button("Reveal the answers", icon=":material/visibility:")
 
 if revealed or st.session_state.get(f"teach.{tc.id}.shown"):
