@@ -25,13 +25,24 @@ GA_AXIS = (8, 40)  # weeks shown on timelines
 # not tell which bar was which study or window. So each row chart wraps its labels at spaces,
 # gives every row a fixed step tall enough for its longest label, never drops a label, sets a
 # limit wider than the longest line, and fits only its width to the page.
-FOREST_LABEL_CHARS = 76  # characters per line; the longest study and outcome takes two lines
-TIMELINE_LABEL_CHARS = 56  # a removal window names three cerclages: two lines
+FOREST_LABEL_CHARS = 48  # characters per line: at 7 px each, half of a desktop-width chart
+TIMELINE_LABEL_CHARS = 48  # a removal window names three cerclages
 LABEL_FONT_PX = 11  # Vega-Lite's default axis label size, set explicitly so the step below holds
 LABEL_LINE_PX = 13
 ROW_GAP_PX = 7  # between the last line of one row's label and the first of the next
 LABEL_PX_PER_CHAR = 7  # above the average glyph width of an 11 px sans-serif face
 FIT_WIDTH_ONLY = {"type": "fit-x", "contains": "padding"}
+# On a phone the labels would take the whole width and leave no plot: they may use at most
+# this share of the chart's width (never under LABEL_MIN_PX), and are cut there with an
+# ellipsis; the chart's text summary still gives every label in full. On a desktop-width
+# page the share is wider than the longest line, so nothing is cut.
+LABEL_SHARE = 0.5
+LABEL_MIN_PX = 150
+
+
+def label_limit(longest_chars: int) -> dict[str, str]:
+    """A Vega expression for an axis label limit: the longest line, or a share of a narrow chart."""
+    return {"expr": f"min({LABEL_PX_PER_CHAR * longest_chars}, max({LABEL_MIN_PX}, width * {LABEL_SHARE}))"}
 
 
 def wrap_label(text: str, chars: int) -> str:
@@ -67,7 +78,7 @@ def _row_axis(rows: pd.Series) -> tuple[alt.Axis, int]:
         labelExpr="split(datum.label, '\\n')",
         labelOffset={"condition": lift, "value": 0} if lift else 0,
         labelOverlap=False,
-        labelLimit=LABEL_PX_PER_CHAR * max((len(line) for line in lines), default=1),
+        labelLimit=label_limit(max((len(line) for line in lines), default=1)),
         labelFontSize=LABEL_FONT_PX,
         labelLineHeight=LABEL_LINE_PX,
     )
@@ -104,6 +115,8 @@ def forest_frame(kb: KnowledgeBase) -> pd.DataFrame:
 
 
 _FOREST: dict[int, tuple[alt.LayerChart, str]] = {}
+FOREST_TITLE = "Key effect sizes"
+FOREST_SUBTITLE = ["Ratio with 95% CI, log scale", "Dashed line: no effect"]
 HIGHER_IS_BETTER = ("survival", "discharged home healthy")
 FAVOURS_WORDS = {"treatment": "favours the option", "control": "favours the comparison (harm with the option)"}
 
@@ -122,23 +135,24 @@ def _build_forest(kb: KnowledgeBase) -> tuple[alt.LayerChart, str]:
     axis, height = _row_axis(frame["row"])
     base = alt.Chart(frame).encode(y=alt.Y("row:N", sort=None, title=None, axis=axis))
     scale = alt.Scale(type="log", domain=[0.05, 20])
+    # One legend for colour and shape together: Vega-Lite merges identical legends of a field.
+    legend = alt.Legend(
+        orient="bottom",
+        columns=2,
+        labelLimit=LABEL_PX_PER_CHAR * max((len(name) for name in frame["option"]), default=1),
+    )
     rule = base.mark_rule(strokeWidth=2).encode(
         x=alt.X("low:Q", scale=scale, title="Ratio (log scale), 95% CI; for harms, left of 1 favours the option"),
         x2="high:Q",
-        color=alt.Color(
-            "option:N",
-            title="Option",
-            legend=alt.Legend(
-                orient="bottom",
-                columns=2,
-                labelLimit=LABEL_PX_PER_CHAR * max((len(name) for name in frame["option"]), default=1),
-            ),
-        ),
+        color=alt.Color("option:N", title="Option", legend=legend),
     )
-    point = base.mark_point(filled=True, size=70, shape="square").encode(
+    # Shape as well as colour ties a result to its option, so colour is never the only cue.
+    point = base.mark_point(filled=True, size=80).encode(
         x=alt.X("estimate:Q", scale=scale),
-        color="option:N",
+        color=alt.Color("option:N", title="Option", legend=legend),
+        shape=alt.Shape("option:N", title="Option", legend=legend),
         tooltip=[
+            alt.Tooltip("option:N", title="Option"),
             alt.Tooltip("label:N", title="Study and outcome"),
             alt.Tooltip("measure:N", title="Measure"),
             alt.Tooltip("estimate:Q", title="Estimate", format=".2f"),
@@ -150,13 +164,13 @@ def _build_forest(kb: KnowledgeBase) -> tuple[alt.LayerChart, str]:
     )
     no_effect = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[6, 4], color="#333333").encode(x="x:Q")
     chart = (rule + point + no_effect).properties(
-        title="Key effect sizes (ratio with 95% CI; dashed line = no effect)",
+        title=alt.TitleParams(FOREST_TITLE, subtitle=FOREST_SUBTITLE, anchor="start"),
         height=height,
         width="container",
         autosize=FIT_WIDTH_ONLY,
     )
     lines = [
-        f"{r.label}: {r.measure} {r.estimate:g} (95% CI {r.low:g} to {r.high:g}), {r.direction} {r.sources}"
+        f"{r.option}, {r.label}: {r.measure} {r.estimate:g} (95% CI {r.low:g} to {r.high:g}), {r.direction} {r.sources}"
         for r in frame.itertuples()
     ]
     summary = (
@@ -188,13 +202,32 @@ def forest_spec(kb: KnowledgeBase) -> tuple[dict, str]:
     return hit[0], hit[1]
 
 
+OPEN_CAP_WEEKS = 0.6  # the cap drawn at the known edge of a window open on one side
+
+
+def _weeks(ga: str) -> float:
+    weeks, days = ga.split("+")
+    return int(weeks) + int(days) / 7
+
+
 def timeline_frame(result: AllAssessments, kb: KnowledgeBase) -> pd.DataFrame:
     rows = []
     for g in GUIDELINES:
         statuses = {t.treatment: t.status for t in result.guidelines[g].treatments}
         for w in result.guidelines[g].cerclage.windows:
-            start = int(w.start.split("+")[0]) + int(w.start.split("+")[1]) / 7 if w.start else GA_AXIS[0]
-            end = int(w.end.split("+")[0]) + int(w.end.split("+")[1]) / 7 if w.end else GA_AXIS[1]
+            start = _weeks(w.start) if w.start else None
+            end = _weeks(w.end) if w.end else None
+            # A window with one open side ("before 24+0", "from 36+0") is drawn as a short cap at
+            # its known edge with words, never as a bar from the axis edge: that would invent a
+            # start at 8 weeks or an end at 40.
+            if start is None and end is not None:
+                start, end, edge, edge_text = end - OPEN_CAP_WEEKS, end, end - OPEN_CAP_WEEKS, f"until {w.end}"
+            elif end is None and start is not None:
+                start, end, edge, edge_text = start, start + OPEN_CAP_WEEKS, start + OPEN_CAP_WEEKS, f"from {w.start}"
+            elif start is None and end is None:
+                continue
+            else:
+                edge, edge_text = None, ""
             names = ", ".join(kb.treatments[t].short_name for t in w.treatments)
             window = f"{GUIDELINE_NAMES[g].split()[0]}: {names} ({w.kind})"
             status = f"{w.status}, but not an option for this case" if closed_for_case(w, statuses) else w.status
@@ -205,6 +238,8 @@ def timeline_frame(result: AllAssessments, kb: KnowledgeBase) -> pd.DataFrame:
                     "guideline": GUIDELINE_NAMES[g],
                     "start": start,
                     "end": end,
+                    "edge": edge,
+                    "edge_text": edge_text,
                     "label": w.label,
                     "status": status,
                     "sources": "[" + ", ".join(str(n) for n in sorted({c.number for c in w.citations})) + "]",
@@ -232,7 +267,18 @@ def timeline(result: AllAssessments, kb: KnowledgeBase, case: Case) -> tuple[alt
             ],
         )
     )
-    layers = bars
+    open_side = frame[frame["edge"].notna()]
+    until = alt.Chart(open_side[open_side["edge_text"].str.startswith("until")]).mark_text(
+        align="right", dx=-4, fontSize=LABEL_FONT_PX
+    )
+    since = alt.Chart(open_side[open_side["edge_text"].str.startswith("from")]).mark_text(
+        align="left", dx=4, fontSize=LABEL_FONT_PX
+    )
+    words_at_edge = [
+        layer.encode(x=alt.X("edge:Q"), y=alt.Y("row:N", sort=None, axis=axis, title=None), text="edge_text:N")
+        for layer in (until, since)
+    ]
+    layers = alt.layer(bars, *words_at_edge)
     ga = case.gestational_age
     if ga is not None:
         weeks = ga.total_days / 7
@@ -249,6 +295,14 @@ def timeline(result: AllAssessments, kb: KnowledgeBase, case: Case) -> tuple[alt
         f"- {r.window}: {r.label}, {r.status} {r.sources}." for r in frame.itertuples()
     )
     return chart, summary
+
+
+CL_AXIS = (12, 34)  # weeks shown on the cervical-length chart, widened to take in every scan
+
+
+def cl_axis(weeks: pd.Series) -> list[int]:
+    """The chart's weeks: 12 to 34, or wider so that no scan falls outside the plot."""
+    return [min(CL_AXIS[0], int(weeks.min())), max(CL_AXIS[1], int(weeks.max()) + 1)]
 
 
 def cervical_length_chart(case: Case, kb: KnowledgeBase) -> tuple[alt.LayerChart | None, str]:
@@ -278,7 +332,7 @@ def cervical_length_chart(case: Case, kb: KnowledgeBase) -> tuple[alt.LayerChart
         alt.Chart(frame)
         .mark_line(point=alt.OverlayMarkDef(size=80, filled=True), color="#0B5E7E")
         .encode(
-            x=alt.X("weeks:Q", scale=alt.Scale(domain=[12, 34]), title="Gestational age (weeks)"),
+            x=alt.X("weeks:Q", scale=alt.Scale(domain=cl_axis(frame["weeks"])), title="Gestational age (weeks)"),
             y=alt.Y("mm:Q", scale=alt.Scale(domain=[0, 60]), title="Cervical length (mm)"),
             tooltip=[alt.Tooltip("ga:N", title="Gestational age"), alt.Tooltip("mm:Q", title="Cervical length (mm)")],
         )

@@ -8,6 +8,7 @@ specs that prevent both: a step per row, no label dropping, a limit above the lo
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,21 @@ def row_axes(spec: dict[str, Any]) -> list[dict[str, Any]]:
         for layer in layers
         if layer.get("encoding", {}).get("y", {}).get("type") == "nominal"
     ]
+
+
+DESKTOP_CHART_PX = 900  # a chart on the app's wide layout at 1366 px, sidebar open
+PHONE_CHART_PX = 330  # a chart on a 390 px phone
+
+
+def limit_at(axis: dict[str, Any], width: float) -> float:
+    """The axis label limit, in px, on a chart ``width`` px wide (a number or the app's expression)."""
+    limit = axis.get("labelLimit", 180)
+    if isinstance(limit, (int, float)):
+        return limit
+    match = re.fullmatch(r"min\((\d+), max\((\d+), width \* ([\d.]+)\)\)", limit["expr"])
+    assert match, limit
+    longest, floor, share = int(match[1]), int(match[2]), float(match[3])
+    return min(longest, max(floor, width * share))
 
 
 def lines_of(rows: Any) -> list[str]:
@@ -122,10 +138,24 @@ def test_forest_row_axis_never_drops_a_label(kb: KnowledgeBase) -> None:
 
 
 def test_forest_row_axis_limit_fits_the_longest_line(kb: KnowledgeBase) -> None:
-    """The label limit is wider than the longest line of any forest label."""
+    """On a desktop-width chart the label limit is wider than the longest line of any forest label."""
     longest = max(len(line) for line in lines_of(forest_frame(kb)["row"]))
     axes = row_axes(forest_spec(kb)[0])
-    assert axes and all(axis.get("labelLimit", 180) >= longest * PX_PER_CHAR for axis in axes)
+    assert axes and all(limit_at(axis, DESKTOP_CHART_PX) >= longest * PX_PER_CHAR for axis in axes)
+
+
+def test_forest_labels_leave_half_a_phone_chart_for_the_plot(kb: KnowledgeBase) -> None:
+    """On a phone the labels take at most half the chart, so the results stay visible."""
+    axes = row_axes(forest_spec(kb)[0])
+    assert axes and all(limit_at(axis, PHONE_CHART_PX) <= PHONE_CHART_PX / 2 for axis in axes)
+
+
+def test_forest_ties_each_result_to_its_option_by_shape_as_well_as_colour(kb: KnowledgeBase) -> None:
+    """The points carry the option in colour and shape, and the summary names the option of every result."""
+    spec, summary = forest_spec(kb)
+    encodings = [layer["encoding"] for layer in spec["layer"] if "shape" in layer.get("encoding", {})]
+    assert encodings and all(e["shape"]["field"] == e["color"]["field"] == "option" for e in encodings)
+    assert all(f"- {r.option}, {r.label}:" in summary for r in forest_frame(kb).itertuples())
 
 
 def test_forest_row_axis_draws_each_line(kb: KnowledgeBase) -> None:
@@ -173,7 +203,8 @@ def test_forest_keeps_its_title_and_summary(kb: KnowledgeBase) -> None:
     """The forest plot keeps its title, and its summary names every study and outcome in full."""
     spec, summary = forest_spec(kb)
     chart, plot_summary = forest_plot(kb)
-    assert spec["title"] == "Key effect sizes (ratio with 95% CI; dashed line = no effect)"
+    assert spec["title"]["text"] == "Key effect sizes"
+    assert spec["title"]["subtitle"] == ["Ratio with 95% CI, log scale", "Dashed line: no effect"]
     assert summary == plot_summary
     assert summary.startswith(f"Forest plot of {len(forest_frame(kb))} effect sizes")
     assert all(label in summary for label in forest_frame(kb)["label"])
@@ -197,7 +228,8 @@ def test_timeline_row_axis_never_drops_or_cuts_a_label(timeline_parts: tuple[Any
     assert axes
     for axis in axes:
         assert axis.get("labelOverlap") is False
-        assert axis.get("labelLimit", 180) >= longest * PX_PER_CHAR
+        assert limit_at(axis, DESKTOP_CHART_PX) >= longest * PX_PER_CHAR
+        assert limit_at(axis, PHONE_CHART_PX) <= PHONE_CHART_PX / 2
         assert axis.get("labelExpr") == "split(datum.label, '\\n')"
 
 
@@ -220,3 +252,22 @@ def test_timeline_keeps_its_title_and_summary(timeline_parts: tuple[Any, dict[st
     frame, spec, summary = timeline_parts
     assert spec["title"] == "Timing windows by gestational age"
     assert all(f"{w}: " in summary for w in frame["window"])
+
+
+def test_a_window_open_on_one_side_is_not_drawn_from_the_axis_edge(timeline_parts: tuple[Any, dict[str, Any], str]) -> None:
+    """'Before 24+0' is a short cap at 24 weeks with the words 'until', never a bar from 8 weeks."""
+    frame, _, _ = timeline_parts
+    open_side = frame[frame["edge"].notna()]
+    assert (frame["start"] > 8).all()
+    assert ((open_side["end"] - open_side["start"]) < 1).all()
+    assert open_side["edge_text"].str.match(r"^(until|from) \d+\+\d$").all()
+
+
+def test_a_scan_before_12_weeks_stays_inside_the_cervical_length_chart() -> None:
+    """The chart's weeks widen to take in a scan at 10+0."""
+    from dashboard.charts import cl_axis
+    import pandas as pd
+
+    assert cl_axis(pd.Series([10.0, 20.0])) == [10, 34]
+    assert cl_axis(pd.Series([16.0, 22.0])) == [12, 34]
+    assert cl_axis(pd.Series([16.0, 35.3])) == [12, 36]
