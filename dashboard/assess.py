@@ -20,7 +20,7 @@ from operator import itemgetter
 from typing import Any, Literal
 
 from dashboard.case import Case
-from dashboard.facts import CERCLAGE_DETAILS, compute_facts, field_is_missing
+from dashboard.facts import CERCLAGE_DETAILS, SHORT_LABELS, compute_facts, field_is_missing
 from dashboard.fields import label_of, section_of
 from dashboard.kb import (
     GUIDELINE_NAMES,
@@ -158,17 +158,23 @@ class TreatmentResult:
     cautions: list[str] = field(default_factory=list)  # relative contraindications present: senior review
 
 
-# Statuses that all leave the option off the table for this case. Guidelines that reach one of
-# them for different stated reasons (one "not recommended", another silent and so "not
-# applicable", a third blocked by a contraindication) agree in practice: the comparison shows
-# each status, but only a difference between offering and not offering, or in how strongly an
-# option is offered, or an undecided answer, counts as a disagreement.
+# Statuses that leave the option off the table for this case.
 NOT_OFFERED = frozenset({"not_applicable", "not_recommended", "contraindicated"})
+GA_LABEL = SHORT_LABELS["gestational_age"]  # how a trace names the gestational age it tested
 
 
 def stances_differ(statuses: Iterable[str]) -> bool:
-    """Whether treatment statuses under several guidelines amount to a disagreement."""
-    return len({"not offered" if s in NOT_OFFERED else s for s in statuses}) > 1
+    """Whether treatment statuses under several guidelines amount to a disagreement.
+
+    Any difference counts ("not recommended" against a guideline's silence, "not applicable",
+    is a difference a clinician wants to see), except where a contraindication rules the
+    option out and the other guidelines do not offer it either: the case, not the guidelines,
+    settles it then.
+    """
+    found = set(statuses)
+    if "contraindicated" in found and found <= NOT_OFFERED:
+        return False
+    return len(found) > 1
 
 
 @dataclass(frozen=True)
@@ -590,7 +596,8 @@ def _diagnosis(ev: _Evaluator, plan: _Plan) -> tuple[Diagnosis, list[ExclusionRe
     if status == "not_met":
         summary = "Does not meet the criteria: no qualifying history"
         exam_traces = [t for r, t in zip(plan.criteria, criteria, strict=True) if plan.pathway_of[r] == "physical_exam"]
-        found = [t.title for t in exam_traces if t.status == "met"]
+        # The finding is the examination itself; the gestational-age criterion is not one.
+        found = [t.title for t in exam_traces if t.status == "met" and all(v.label != GA_LABEL for v in t.values)]
         short = [t for t in exam_traces if t.status == "not_met"]
         if present:
             summary += f", and {', '.join(present)} rules out the examination-based picture."

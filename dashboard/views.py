@@ -337,11 +337,11 @@ def _options_now(a: Assessment) -> dict[str, str]:
     return notes
 
 
-NONE_OFFERS = "No: none offers it"  # statuses differ, but every guideline leaves the option out
+NONE_OFFERS = "No: contraindicated now"  # statuses differ, but a contraindication settles it for this case
 
 
 def treatment_differ_cell(statuses: Sequence[str]) -> str:
-    """The "Guidelines differ" cell of a treatment: Yes, No, or no because none offers it."""
+    """The "Guidelines differ" cell of a treatment: Yes, No, or no because a contraindication settles it."""
     if stances_differ(statuses):
         return "Yes"
     return NONE_OFFERS if len(set(statuses)) > 1 else "No"
@@ -545,7 +545,8 @@ class CriteriaText:
             )
             none_offer = sum(row["Guidelines differ"] == NONE_OFFERS for row in rows)
             in_name = (
-                f" the statuses differ in name only: no guideline offers the option (\"{NONE_OFFERS}\")."
+                " the statuses differ, but a contraindication rules the option out whatever the guideline "
+                f"(\"{NONE_OFFERS}\")."
             )
             if differ:
                 caption = (

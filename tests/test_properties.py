@@ -55,6 +55,7 @@ EXCLUSIONS = {
 ABSOLUTE_CONTRAINDICATIONS = EXCLUSIONS | {
     "fetal demise": ("fetal", "fetal_demise", "present"),
     "lethal anomaly": ("fetal", "lethal_anomaly", "present"),
+    "contractions": ("symptoms", "mild_contractions", "present"),
 }
 
 

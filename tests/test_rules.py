@@ -469,27 +469,25 @@ def test_a_contraindicated_cerclage_is_not_a_disagreement_between_guidelines(kb:
 
 
 @pytest.mark.parametrize("guideline", GUIDELINES)
-def test_recorded_contractions_short_of_labour_flag_a_rescue_cerclage_for_senior_review(
-    kb: KnowledgeBase, guideline: str
-) -> None:
-    """Contractions recorded while labour is absent leave rescue cerclage open but say so in its reason."""
+def test_recorded_contractions_rule_out_a_rescue_cerclage_even_without_labour(kb: KnowledgeBase, guideline: str) -> None:
+    """Contractions recorded while labour is absent are uterine activity: rescue cerclage is contraindicated."""
     picture = acute_picture(membranes="present")
     picture["symptoms"] = {"mild_contractions": "present"}
     result = assess(case_from_dict(picture), guideline, kb)
     [ci] = [c for c in result.cerclage.contraindications if c.rule_id == "CI-UTERINE-ACTIVITY"]
-    assert ci.status == "present" and ci.severity == "relative"
+    assert ci.status == "present" and ci.severity == "absolute"
     [t] = [t for t in result.treatments if t.treatment == "physical_exam_indicated_cerclage"]
-    assert t.status == "consider"
-    assert t.cautions == ["Contractions recorded"]
+    assert t.status == "contraindicated"
+    assert "Contractions recorded" in t.reason
 
 
-def test_contractions_with_labour_are_the_absolute_contraindication_only(kb: KnowledgeBase) -> None:
-    """With labour recorded, the labour contraindication speaks and the milder flag stays silent."""
+def test_contractions_with_labour_name_both_contraindications(kb: KnowledgeBase) -> None:
+    """With labour and contractions recorded, both contraindications are listed as present."""
     picture = acute_picture(membranes="present")
     picture["symptoms"] = {"mild_contractions": "present"}
     picture["exclusions"]["labour"] = "present"
     present = [c.rule_id for c in assess(case_from_dict(picture), "acog", kb).cerclage.contraindications if c.status == "present"]
-    assert present == ["CI-LABOUR"]
+    assert present == ["CI-LABOUR", "CI-UTERINE-ACTIVITY"]
 
 
 @pytest.mark.parametrize("scan_at", ["11+0", "13+6"])

@@ -186,18 +186,20 @@ def test_a_relative_contraindication_shows_in_the_status_cell() -> None:
     assert "⚠ relative contraindication: Fetal compromise" in status_cell(t)
 
 
-def test_statuses_that_all_leave_an_option_out_are_not_a_disagreement() -> None:
-    """Not recommended, not applicable and contraindicated differ in name only; offering or not differs."""
-    assert treatment_differ_cell(["not_recommended", "not_applicable", "not_applicable"]) == NONE_OFFERS
+def test_a_contraindication_settles_an_option_but_silence_against_advice_is_a_difference() -> None:
+    """Contraindicated beside not offered is no disagreement; 'not recommended' beside silence is one."""
     assert treatment_differ_cell(["contraindicated", "not_applicable", "contraindicated"]) == NONE_OFFERS
+    assert treatment_differ_cell(["contraindicated", "not_recommended", "contraindicated"]) == NONE_OFFERS
+    assert treatment_differ_cell(["not_recommended", "not_applicable", "not_applicable"]) == "Yes"
+    assert treatment_differ_cell(["contraindicated", "consider", "contraindicated"]) == "Yes"
     assert treatment_differ_cell(["consider", "not_applicable", "not_applicable"]) == "Yes"
     assert treatment_differ_cell(["recommended", "consider", "consider"]) == "Yes"
     assert treatment_differ_cell(["insufficient_data", "not_applicable", "not_applicable"]) == "Yes"
     assert treatment_differ_cell(["consider", "consider", "consider"]) == "No"
 
 
-def test_twins_with_a_short_cervix_show_no_invented_disagreement_on_cerclage() -> None:
-    """Twins at 14 mm: ACOG's 'not recommended' and the UK columns' silence are not listed as a disagreement."""
+def test_twins_with_a_short_cervix_show_the_disagreement_the_brief_flags() -> None:
+    """Twins at 14 mm: ACOG's 'not recommended' beside the UK columns' silence is listed as a disagreement."""
     case = case_from_json(
         b'{"gestational_age": {"weeks": 20, "days": 0}, "fetuses": 2, "history": {"painless_second_trimester_losses": [],'
         b' "spontaneous_preterm_births": [], "prior_cerclage": "absent"}, "exam": {"cervical_dilation_cm": 0,'
@@ -205,6 +207,6 @@ def test_twins_with_a_short_cervix_show_no_invented_disagreement_on_cerclage() -
         b' [{"gestational_age": {"weeks": 20, "days": 0}, "cervical_length_mm": 14}]}}'
     )
     result = assess_all(case)
-    assert "Ultrasound-indicated transvaginal cervical cerclage" not in [d.topic for d in result.disagreements]
+    assert "Ultrasound-indicated transvaginal cervical cerclage" in [d.topic for d in result.disagreements]
     rows = {row["Topic"]: row for row in comparison_rows(result)}
-    assert rows["Ultrasound-indicated cerclage"]["Guidelines differ"] == NONE_OFFERS
+    assert rows["Ultrasound-indicated cerclage"]["Guidelines differ"] == "Yes"
