@@ -242,7 +242,7 @@ def clear_case() -> None:
     for k in [k for k in st.session_state if isinstance(k, str) and (k.startswith(IN) or k.startswith(ROWS))]:
         del st.session_state[k]
     st.session_state.update(blank_form())
-    for k in ("_assessment", "upload_problems", "upload_message", "_lost_case"):
+    for k in ("_assessment", "upload_problems", "upload_message", "upload_name", "_lost_case"):
         st.session_state.pop(k, None)
     st.query_params.pop("case", None)
     st.session_state["uploader_round"] = st.session_state.get("uploader_round", 0) + 1
@@ -252,10 +252,13 @@ def load_case_file() -> None:
     """on_change of the uploader: replace the case only if the whole file is valid."""
     round_key = f"uploader_{st.session_state.get('uploader_round', 0)}"
     uploaded = st.session_state.get(round_key)
-    st.session_state.pop("upload_problems", None)
-    st.session_state.pop("upload_message", None)
+    for k in ("upload_problems", "upload_message", "upload_name"):
+        st.session_state.pop(k, None)
     if uploaded is None:
         return
+    # Named beside the message, so a message left from an earlier file (one the uploader itself
+    # refused never reaches the app) is not read as being about the file just chosen.
+    st.session_state["upload_name"] = uploaded.name
     try:
         case = case_from_json(uploaded.getvalue())
     except CaseError as exc:

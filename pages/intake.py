@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard.case import case_to_json
 from dashboard.fields import SECTIONS, label_of, place_of
+from dashboard.views import md_text
 from dashboard.intake import (
     BIRTH_LISTS,
     CHOICE_FIELDS,
@@ -124,11 +125,14 @@ with st.container(border=True):
             on_change=load_case_file,
             help="The current case is replaced only if the whole file is valid.",
         )
+    about = f"File: {md_text(st.session_state.get('upload_name', ''))}"
     if st.session_state.get("upload_problems"):
         st.error("That file was not loaded; the current case is unchanged.", icon=":material/error:")
+        st.caption(about)
         problem_list(st.session_state["upload_problems"])
     elif st.session_state.get("upload_message"):
         st.success(st.session_state["upload_message"], icon=":material/task_alt:")
+        st.caption(about)
 
 
 def pregnancy_section() -> None:

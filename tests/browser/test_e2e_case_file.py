@@ -129,6 +129,7 @@ def test_broken_file_is_refused_and_the_case_stays(page, streamlit_server, tmp_p
     upload(page, broken)
 
     expect(main(page).get_by_text(NOT_LOADED)).to_be_visible()
+    expect(main(page).get_by_text(f"File: {broken.name}", exact=True)).to_be_visible()  # which file it is about
     for path, message in caught.value.problems:
         named = "The file" if path.startswith("(") else label_of(path.split("[")[0])
         expect(main(page).get_by_role("listitem").filter(has_text=message)).to_contain_text(named)
