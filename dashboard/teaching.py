@@ -79,6 +79,26 @@ def answer(result: AllAssessments, question: str) -> str:
     return result.guidelines[question.split("_", 1)[1]].cerclage.indication
 
 
+def open_answer_note(result: AllAssessments, question: str, guess: str | None) -> str | None:
+    """What to tell a resident who answered 'no indication' where the answer is still open.
+
+    Nothing recorded meets an indication yet, so 'no indication' is right about the present; the
+    engine's answer stays 'insufficient data' because an unknown answer (often a scan whose
+    window has not opened) could still meet one. That is a different mistake from a wrong
+    verdict, and the note says which answers would decide it.
+    """
+    if guess != "none" or question not in QUESTIONS or not question.startswith("cerclage_"):
+        return None
+    if answer(result, question) != "insufficient_data":
+        return None
+    g = question.split("_", 1)[1]
+    deciding = [m.label for m in result.guidelines[g].missing if "cerclage indication" in m.affects]
+    return (
+        "Nearly: no indication is met on what is recorded now, but the question stays open"
+        + (f" until these are known: {'; '.join(deciding)}." if deciding else ".")
+    )
+
+
 def treatment_answer(result: AllAssessments, question: str) -> TreatmentResult:
     """The option a treatment question asks about, as the engine assessed it."""
     treatment, guideline = TREATMENT_QUESTIONS[question]

@@ -17,10 +17,11 @@ from typing import Any
 import streamlit as st
 
 from dashboard.assess import AllAssessments, Cite, assess_all
-from dashboard.case import Case, CaseError, case_from_json, case_to_json, history_entered_twice
+from dashboard.case import Case, CaseError, Tri, case_from_json, case_to_json, history_entered_twice
 from dashboard.fields import SECTIONS, label_of, place_of, section_of
 from dashboard.intake import (
     BIRTH_LISTS,
+    CHOICE_WORDS,
     IN,
     blank_form,
     ROWS,
@@ -367,6 +368,13 @@ def glance(case: Case) -> list[str]:
         lines.append(f"Painless second-trimester losses: {len(h.painless_second_trimester_losses)}")
     if h.spontaneous_preterm_births:
         lines.append(f"Spontaneous preterm births: {len(h.spontaneous_preterm_births)}")
+    if h.prior_cerclage == Tri.present:
+        details = [
+            CHOICE_WORDS[v.value].lower()
+            for v in (h.prior_cerclage_reason, h.prior_cerclage_route)
+            if v.value != "unknown"
+        ] + {"present": ["failed"], "absent": ["did not fail"]}.get(h.prior_cerclage_failed.value, [])
+        lines.append("Earlier cerclage" + (f": {', '.join(details)}" if details else ""))
     if case.exam.cervical_dilation_cm is not None:
         lines.append(f"Dilation: {case.exam.cervical_dilation_cm:g} cm")
     if case.ultrasound.cervical_lengths:

@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard.assess import Cite, assess_all
 from dashboard.intake import case_to_form
 from dashboard.kb import GUIDELINE_NAMES
-from dashboard.teaching import QUESTIONS, TREATMENT_QUESTIONS, answer, teaching_cases, treatment_answer
+from dashboard.teaching import QUESTIONS, TREATMENT_QUESTIONS, answer, open_answer_note, teaching_cases, treatment_answer
 from dashboard.ui import (
     PERSIST,
     STATUS_LOOK,
@@ -71,6 +71,8 @@ if revealed or st.session_state.get(f"teach.{tc.id}.shown"):
                 st.caption("You did not answer this one.")
             elif guess == right:
                 st.markdown(":material/check_circle: Your answer matches.")
+            elif note := open_answer_note(result, q, guess):
+                st.markdown(f":material/info: You answered {words(guess)}. {note}")
             else:
                 st.markdown(f":material/cancel: You answered {words(guess)}.")
             if q == "diagnosis":

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.assess import assess_all
 from dashboard.intake import case_to_form
-from dashboard.teaching import QUESTIONS, TREATMENT_QUESTIONS, answer, teaching_cases, treatment_answer
+from dashboard.teaching import QUESTIONS, TREATMENT_QUESTIONS, answer, open_answer_note, teaching_cases, treatment_answer
 from dashboard.ui import STATUS_LOOK
 
 APP = Path(__file__).parents[1] / "streamlit_app.py"
@@ -92,3 +92,26 @@ def test_opening_a_teaching_case_in_the_intake_fills_the_form(at: AppTest) -> No
     assert not at.exception, [e.value for e in at.exception]
     for k, v in case_to_form(tc.as_case()).items():
         assert at.session_state[k] == v, k
+
+
+def test_no_indication_where_the_answer_is_still_open_is_told_what_would_decide_it(at: AppTest) -> None:
+    """One painless loss at 12+2 under RCOG: 'no indication' is 'nearly', naming the scans that would decide it."""
+    tc = next(c for c in CASES if c.id == "T1-one-painless-loss")
+    result = assess_all(tc.as_case())
+    assert answer(result, "cerclage_rcog") == "insufficient_data"
+    note = open_answer_note(result, "cerclage_rcog", "none")
+    assert note is not None and "Cervical length scans" in note
+    assert open_answer_note(result, "cerclage_rcog", "history") is None
+    assert open_answer_note(result, "diagnosis", "none") is None
+    at.selectbox(key="teach.case").set_value(tc.id).run()
+    at.radio(key=f"teach.{tc.id}.cerclage_rcog").set_value("none")
+    _reveal(at)
+    assert any(note in m.value and "You answered No indication." in m.value for m in at.main.markdown)
+
+
+def test_the_key_findings_name_an_earlier_cerclage_and_its_failure() -> None:
+    """The failed-cerclage case's key findings (and the sidebar's lines) name the earlier cerclage."""
+    from dashboard.ui import glance
+
+    tc = next(c for c in CASES if c.id == "T6-failed-vaginal-cerclage")
+    assert "Earlier cerclage: planned, because of history, transvaginal, failed" in glance(tc.as_case())
