@@ -604,10 +604,8 @@ def _diagnosis(ev: _Evaluator, plan: _Plan) -> tuple[Diagnosis, list[ExclusionRe
         elif found and short:
             # The finding is there but something else the picture needs is not (the dilation seen
             # at 13+6 or 28+0): say which, rather than deny the finding.
-            why = "; ".join(
-                f"{t.title} ({', '.join(f'{v.label}: {v.value}, needs {v.needs}' for v in t.values if v.result == 'not_met')})"
-                for t in short
-            )
+            lacking = {t.title: [f"{v.label}: {v.value}, needs {v.needs}" for v in t.values if v.result == "not_met"] for t in short}
+            why = "; ".join(f"{title} ({', '.join(values)})" for title, values in lacking.items())
             summary += f". {'; '.join(found)}: met, but the examination-based picture also needs: {why}."
         else:
             summary += ", and no painless second-trimester dilation on examination."

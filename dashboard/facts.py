@@ -13,8 +13,9 @@ at least three).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from dashboard.case import (
     CERCLAGE_DETAIL_FIELDS,
@@ -566,7 +567,12 @@ def _compromise(case: Case) -> Any:
     return _tri(case.fetal.fetal_compromise)
 
 
-@_fact("mild_contractions", "tri", "Contractions the woman reports or the team records, short of labour.", ("symptoms.mild_contractions",))
+@_fact(
+    "mild_contractions",
+    "tri",
+    "Contractions the woman reports or the team records, short of labour.",
+    ("symptoms.mild_contractions",),
+)
 def _mild_contractions(case: Case) -> Any:
     return _tri(case.symptoms.mild_contractions)
 

@@ -394,9 +394,10 @@ DIFFERS = "Differs"  # the comparison's marker for a row where the guidelines pa
 
 def comparison_table(rows: Sequence[Mapping[str, str]]) -> str:
     """The side-by-side table, with "Differs" in bold in the rows where the guidelines differ."""
+    shown = {"Yes": DIFFERS, "No": "Same"}
     return markdown_table(
         [
-            {**row, "Guidelines differ": {"Yes": DIFFERS, "No": "Same"}.get(row["Guidelines differ"], row["Guidelines differ"])}
+            {**row, "Guidelines differ": shown.get(row["Guidelines differ"], row["Guidelines differ"])}
             for row in rows
         ],
         strong={DIFFERS},

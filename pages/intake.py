@@ -4,7 +4,6 @@ import streamlit as st
 
 from dashboard.case import case_to_json
 from dashboard.fields import SECTIONS, label_of, place_of
-from dashboard.views import md_text
 from dashboard.intake import (
     BIRTH_LISTS,
     CHOICE_FIELDS,
@@ -32,6 +31,7 @@ from dashboard.ui import (
     remove_row,
     require_frame,
 )
+from dashboard.views import md_text
 
 require_frame()  # first: run inside the app frame, never as a bare legacy page
 

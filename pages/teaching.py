@@ -5,7 +5,14 @@ import streamlit as st
 from dashboard.assess import Cite, assess_all
 from dashboard.intake import case_to_form
 from dashboard.kb import GUIDELINE_NAMES
-from dashboard.teaching import QUESTIONS, TREATMENT_QUESTIONS, answer, open_answer_note, teaching_cases, treatment_answer
+from dashboard.teaching import (
+    QUESTIONS,
+    TREATMENT_QUESTIONS,
+    answer,
+    open_answer_note,
+    teaching_cases,
+    treatment_answer,
+)
 from dashboard.ui import (
     PERSIST,
     STATUS_LOOK,
@@ -53,7 +60,13 @@ with st.form(f"teach-form-{tc.id}"):
     for q in tc.questions:
         text, options = QUESTIONS[q]
         guesses[q] = st.radio(
-            text, options, index=None, format_func=words, horizontal=True, key=f"teach.{tc.id}.{q}", persist_state=PERSIST
+            text,
+            options,
+            index=None,
+            format_func=words,
+            horizontal=True,
+            key=f"teach.{tc.id}.{q}",
+            persist_state=PERSIST,
         )
     revealed = st.form_submit_button("Reveal the answers", icon=":material/visibility:")
 

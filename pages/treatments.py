@@ -7,15 +7,14 @@ from dashboard.assess import Cite
 from dashboard.charts import cervical_length_chart, forest_spec, timeline
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES
 from dashboard.ui import (
-    require_frame,
     badge,
     blocked_by_problems,
-    cite_marks,
     current_assessment,
     current_case,
     entered_twice_warning,
     guideline,
     knowledge_base,
+    require_frame,
     sources,
 )
 from dashboard.views import status_cell, treatment_cards, treatment_differ_cell, words
@@ -51,7 +50,7 @@ status_table = pd.DataFrame(
     [
         {"Option": t.short_name}
         | {GUIDELINE_NAMES[gg]: status_cell(result.guidelines[gg].treatments[i]) for gg in GUIDELINES}
-        | {"Guidelines differ": treatment_differ_cell([result.guidelines[gg].treatments[i].status for gg in GUIDELINES])}
+        | {"Guidelines differ": treatment_differ_cell([result.guidelines[h].treatments[i].status for h in GUIDELINES])}
         for i, t in enumerate(a.treatments)
     ]
 )

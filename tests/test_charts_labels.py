@@ -254,7 +254,9 @@ def test_timeline_keeps_its_title_and_summary(timeline_parts: tuple[Any, dict[st
     assert all(f"{w}: " in summary for w in frame["window"])
 
 
-def test_a_window_open_on_one_side_is_not_drawn_from_the_axis_edge(timeline_parts: tuple[Any, dict[str, Any], str]) -> None:
+def test_a_window_open_on_one_side_is_not_drawn_from_the_axis_edge(
+    timeline_parts: tuple[Any, dict[str, Any], str],
+) -> None:
     """'Before 24+0' is a short cap at 24 weeks with the words 'until', never a bar from 8 weeks."""
     frame, _, _ = timeline_parts
     open_side = frame[frame["edge"].notna()]
@@ -265,8 +267,9 @@ def test_a_window_open_on_one_side_is_not_drawn_from_the_axis_edge(timeline_part
 
 def test_a_scan_before_12_weeks_stays_inside_the_cervical_length_chart() -> None:
     """The chart's weeks widen to take in a scan at 10+0."""
-    from dashboard.charts import cl_axis
     import pandas as pd
+
+    from dashboard.charts import cl_axis
 
     assert cl_axis(pd.Series([10.0, 20.0])) == [10, 34]
     assert cl_axis(pd.Series([16.0, 22.0])) == [12, 34]

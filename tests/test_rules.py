@@ -469,7 +469,9 @@ def test_a_contraindicated_cerclage_is_not_a_disagreement_between_guidelines(kb:
 
 
 @pytest.mark.parametrize("guideline", GUIDELINES)
-def test_recorded_contractions_rule_out_a_rescue_cerclage_even_without_labour(kb: KnowledgeBase, guideline: str) -> None:
+def test_recorded_contractions_rule_out_a_rescue_cerclage_even_without_labour(
+    kb: KnowledgeBase, guideline: str
+) -> None:
     """Contractions recorded while labour is absent are uterine activity: rescue cerclage is contraindicated."""
     picture = acute_picture(membranes="present")
     picture["symptoms"] = {"mild_contractions": "present"}
@@ -486,13 +488,14 @@ def test_contractions_with_labour_name_both_contraindications(kb: KnowledgeBase)
     picture = acute_picture(membranes="present")
     picture["symptoms"] = {"mild_contractions": "present"}
     picture["exclusions"]["labour"] = "present"
-    present = [c.rule_id for c in assess(case_from_dict(picture), "acog", kb).cerclage.contraindications if c.status == "present"]
+    contraindications = assess(case_from_dict(picture), "acog", kb).cerclage.contraindications
+    present = [c.rule_id for c in contraindications if c.status == "present"]
     assert present == ["CI-LABOUR", "CI-UTERINE-ACTIVITY"]
 
 
 @pytest.mark.parametrize("scan_at", ["11+0", "13+6"])
 def test_a_first_trimester_scan_is_not_an_acog_short_cervix(kb: KnowledgeBase, scan_at: str) -> None:
-    """A short length measured before 14+0 triggers neither progesterone nor ultrasound-indicated cerclage under ACOG."""
+    """A short length measured before 14+0 meets neither progesterone nor ultrasound-indicated cerclage (ACOG)."""
     doc = with_history_and_scan(18, at=scan_at)
     doc["gestational_age"] = ga("14+0")
     result = assess(case_from_dict(doc), "acog", kb)
@@ -515,7 +518,11 @@ def test_a_mid_trimester_scan_from_14_weeks_is_an_acog_short_cervix(kb: Knowledg
 def test_dilation_outside_the_second_trimester_is_named_not_denied(kb: KnowledgeBase, at: str) -> None:
     """Dilation at 13+6 or 28+0 is reported as found, with the gestational age the picture needs."""
     doc = acute_picture(at=at, membranes="present")
-    doc["history"] = {"painless_second_trimester_losses": [], "spontaneous_preterm_births": [], "prior_cerclage": "absent"}
+    doc["history"] = {
+        "painless_second_trimester_losses": [],
+        "spontaneous_preterm_births": [],
+        "prior_cerclage": "absent",
+    }
     diagnosis = assess(case_from_dict(doc), "acog", kb).diagnosis
     assert diagnosis.status == "not_met"
     assert "Cervical dilation on examination: met" in diagnosis.summary

@@ -10,7 +10,14 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.assess import assess_all
 from dashboard.intake import case_to_form
-from dashboard.teaching import QUESTIONS, TREATMENT_QUESTIONS, answer, open_answer_note, teaching_cases, treatment_answer
+from dashboard.teaching import (
+    QUESTIONS,
+    TREATMENT_QUESTIONS,
+    answer,
+    open_answer_note,
+    teaching_cases,
+    treatment_answer,
+)
 from dashboard.ui import STATUS_LOOK
 
 APP = Path(__file__).parents[1] / "streamlit_app.py"

@@ -16,7 +16,6 @@ from dashboard.case import case_from_json
 from dashboard.kb import default_knowledge_base
 from dashboard.views import (
     NONE_OFFERS,
-    treatment_differ_cell,
     CriteriaText,
     comparison_rows,
     general_disagreements,
@@ -25,6 +24,7 @@ from dashboard.views import (
     option_of_indication,
     sources_block,
     status_cell,
+    treatment_differ_cell,
     window_rows,
     words,
 )
@@ -201,7 +201,8 @@ def test_a_contraindication_settles_an_option_but_silence_against_advice_is_a_di
 def test_twins_with_a_short_cervix_show_the_disagreement_the_brief_flags() -> None:
     """Twins at 14 mm: ACOG's 'not recommended' beside the UK columns' silence is listed as a disagreement."""
     case = case_from_json(
-        b'{"gestational_age": {"weeks": 20, "days": 0}, "fetuses": 2, "history": {"painless_second_trimester_losses": [],'
+        b'{"gestational_age": {"weeks": 20, "days": 0}, "fetuses": 2,'
+        b' "history": {"painless_second_trimester_losses": [],'
         b' "spontaneous_preterm_births": [], "prior_cerclage": "absent"}, "exam": {"cervical_dilation_cm": 0,'
         b' "membranes_at_or_beyond_os": "absent"}, "ultrasound": {"cervical_lengths":'
         b' [{"gestational_age": {"weeks": 20, "days": 0}, "cervical_length_mm": 14}]}}'
