@@ -51,7 +51,9 @@ with st.container(border=True):
         "not_met": "Does not meet the criteria for cervical insufficiency",
         "insufficient_data": "Not enough information to apply the criteria",
     }[d.status]
-    st.markdown(f"### {status_words(d.status).split(' ', 1)[0]} {heading}")
+    # Words only: the badge above carries the icon, and an icon inside the heading is read
+    # aloud by screen readers as its name ("check_circle").
+    st.markdown(f"### {heading}")
     st.write(d.summary)
     if text.definition:
         st.caption(text.definition)

@@ -226,7 +226,7 @@ def upload_and_wait(page: Page, file: Path | dict[str, Any]) -> None:
 
 
 def verdict_heading(page: Page) -> Locator:
-    """The Criteria page's verdict heading (its text starts with the status icon's name)."""
+    """The Criteria page's verdict heading, in words."""
     return main(page).locator("h3").filter(has_text=_VERDICT_PATTERN)
 
 
