@@ -161,6 +161,8 @@ class TreatmentResult:
 # Statuses that leave the option off the table for this case.
 NOT_OFFERED = frozenset({"not_applicable", "not_recommended", "contraindicated"})
 GA_LABEL = SHORT_LABELS["gestational_age"]  # how a trace names the gestational age it tested
+# Answers every visit has, on which a whole status can turn (see _treatments).
+ANCHORS = frozenset({"gestational_age", "fetuses"})
 
 
 def stances_differ(statuses: Iterable[str]) -> bool:
@@ -692,7 +694,8 @@ def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
                 if truth[rule_id] is None:
                     pending.append(not_excluded)
                     missing += [m for m in ev.missing_of(rule_id) if m not in missing]
-            could_offer: list[str] = []
+            # Higher-priority rules still undecided: (title, whether they would offer the option).
+            undecided: list[tuple[str, bool]] = []
             chosen = None
             for candidate in candidates:
                 rule_id, title, _, _, would_make, offers, _ = candidate
@@ -703,20 +706,26 @@ def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
                 if answer is None:
                     pending.append(would_make)
                     missing += [m for m in ev.missing_of(rule_id) if m not in missing]
-                    if offers:
-                        could_offer.append(title)
+                    if ANCHORS & set(ev.missing_of(rule_id)):
+                        undecided.append((title, offers))
             if chosen is None:  # the knowledge base ends every list with an "otherwise"; be safe anyway
                 raise RuntimeError(f"no status rule matched treatment {tid} under {plan.guideline}")
-            rule_id, _, sets, statement, _, _, otherwise = chosen
+            rule_id, _, sets, statement, _, chosen_offers, _ = chosen
             status = sets or "not_applicable"
             reason = statement
-            if otherwise and could_offer:
-                # Only the fallback matched, but an unknown answer could still make the option one
-                # to offer: that is undecided, not "not applicable".
+            # A rule before the one that matched is undecided for want of the gestational age or the
+            # number of fetuses, and would turn the option from offered to not offered or the other
+            # way: the answer is not known yet, whatever the later rule says (an unknown gestational
+            # age must not skip "24 weeks or later" and read as "recommended"). Findings that wait
+            # on an examination (dilation, the contraindications) stay "could change" notes under
+            # the status, like the contraindications not yet excluded, and so does a difference
+            # only in strength or in the reason for not offering the option.
+            turning = [title for title, offers in undecided if offers != chosen_offers]
+            if turning:
                 status = "insufficient_data"
                 reason = (
                     "Cannot decide yet: it depends on answers that are unknown ("
-                    + "; ".join(could_offer)
+                    + "; ".join(turning)
                     + "). Otherwise: "
                     + statement
                 )

@@ -528,3 +528,50 @@ def test_dilation_outside_the_second_trimester_is_named_not_denied(kb: Knowledge
     assert "Cervical dilation on examination: met" in diagnosis.summary
     assert f"Gestational age: {at} weeks" in diagnosis.summary
     assert "no painless second-trimester dilation" not in diagnosis.summary
+
+
+def _three_losses(**extra: Any) -> dict[str, Any]:
+    return {
+        "fetuses": 1,
+        "history": {
+            "painless_second_trimester_losses": births("17+0", "19+0", "21+0"),
+            "spontaneous_preterm_births": [],
+            "prior_cerclage": "absent",
+        },
+    } | extra
+
+
+@pytest.mark.parametrize("guideline", ["acog", "rcog"])
+def test_an_unknown_gestational_age_leaves_a_history_cerclage_undecided(
+    kb: KnowledgeBase, guideline: str
+) -> None:
+    """Three painless losses, gestational age unknown: '24 weeks or later' is undecided, so the option is too."""
+    treatments = assess(case_from_dict(_three_losses()), guideline, kb).treatments
+    [t] = [t for t in treatments if t.treatment == "history_indicated_cerclage"]
+    assert t.status == "insufficient_data"
+    assert "24 weeks or later" in t.reason
+
+
+def test_an_unexamined_cervix_leaves_a_planned_cerclage_open_with_a_note(kb: KnowledgeBase) -> None:
+    """At 12+0, cervix not yet examined: RCOG's history cerclage stays recommended, with what could change it."""
+    doc = _three_losses(gestational_age=ga("12+0"))
+    treatments = assess(case_from_dict(doc), "rcog", kb).treatments
+    [t] = [t for t in treatments if t.treatment == "history_indicated_cerclage"]
+    assert t.status == "recommended"
+    assert any("dilated" in p for p in t.pending)
+
+
+@pytest.mark.parametrize("guideline", GUIDELINES)
+def test_17_ohpc_is_not_recommended_in_twins_whatever_the_cervix(kb: KnowledgeBase, guideline: str) -> None:
+    """Twins after three preterm births, cervix not yet measured: 17-OHPC stays 'not recommended', not silent."""
+    doc = {
+        "gestational_age": ga("12+0"),
+        "fetuses": 2,
+        "history": {
+            "painless_second_trimester_losses": [],
+            "spontaneous_preterm_births": births("28+0", "30+0", "32+0"),
+        },
+    }
+    treatments = assess(case_from_dict(doc), guideline, kb).treatments
+    [t] = [t for t in treatments if t.treatment == "hydroxyprogesterone_caproate"]
+    assert t.status == "not_recommended"
