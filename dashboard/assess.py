@@ -606,7 +606,10 @@ def _diagnosis(ev: _Evaluator, plan: _Plan) -> tuple[Diagnosis, list[ExclusionRe
         elif found and short:
             # The finding is there but something else the picture needs is not (the dilation seen
             # at 13+6 or 28+0): say which, rather than deny the finding.
-            lacking = {t.title: [f"{v.label}: {v.value}, needs {v.needs}" for v in t.values if v.result == "not_met"] for t in short}
+            lacking = {
+                t.title: [f"{v.label}: {v.value}, needs {v.needs}" for v in t.values if v.result == "not_met"]
+                for t in short
+            }
             why = "; ".join(f"{title} ({', '.join(values)})" for title, values in lacking.items())
             summary += f". {'; '.join(found)}: met, but the examination-based picture also needs: {why}."
         else:
@@ -668,6 +671,16 @@ def _cerclage(ev: _Evaluator, plan: _Plan) -> Cerclage:
     return Cerclage(indication, traces, contraindications, cleared, windows, summary)
 
 
+def _undecided_reason(ev: _Evaluator, turning: list[tuple[str, str]], otherwise: str) -> str:
+    """Why an option is undecided: the unknown answers, and the rules they would decide."""
+    fields: list[str] = []
+    for rule_id, _ in turning:
+        fields += [f for f in ev.missing_of(rule_id) if f not in fields]
+    labels = "; ".join(_label(f) for f in fields) or "answers not yet given"
+    rules = "; ".join(title for _, title in turning)
+    return f"Cannot decide yet: unknown answers ({labels}) decide whether this applies: {rules}. Otherwise: {otherwise}"
+
+
 def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
     static = ev.static
     truth = ev.settle(plan)
@@ -694,8 +707,9 @@ def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
                 if truth[rule_id] is None:
                     pending.append(not_excluded)
                     missing += [m for m in ev.missing_of(rule_id) if m not in missing]
-            # Higher-priority rules still undecided: (title, whether they would offer the option).
-            undecided: list[tuple[str, bool]] = []
+            # Higher-priority rules still undecided: (rule id, title, would it offer the option,
+            # is it undecided for want of the gestational age or the number of fetuses).
+            undecided: list[tuple[str, str, bool, bool]] = []
             chosen = None
             for candidate in candidates:
                 rule_id, title, _, _, would_make, offers, _ = candidate
@@ -706,29 +720,28 @@ def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
                 if answer is None:
                     pending.append(would_make)
                     missing += [m for m in ev.missing_of(rule_id) if m not in missing]
-                    if ANCHORS & set(ev.missing_of(rule_id)):
-                        undecided.append((title, offers))
+                    undecided.append((rule_id, title, offers, bool(ANCHORS & set(ev.missing_of(rule_id)))))
             if chosen is None:  # the knowledge base ends every list with an "otherwise"; be safe anyway
                 raise RuntimeError(f"no status rule matched treatment {tid} under {plan.guideline}")
-            rule_id, _, sets, statement, _, chosen_offers, _ = chosen
+            rule_id, _, sets, statement, _, chosen_offers, otherwise = chosen
             status = sets or "not_applicable"
             reason = statement
-            # A rule before the one that matched is undecided for want of the gestational age or the
-            # number of fetuses, and would turn the option from offered to not offered or the other
-            # way: the answer is not known yet, whatever the later rule says (an unknown gestational
-            # age must not skip "24 weeks or later" and read as "recommended"). Findings that wait
-            # on an examination (dilation, the contraindications) stay "could change" notes under
-            # the status, like the contraindications not yet excluded, and so does a difference
-            # only in strength or in the reason for not offering the option.
-            turning = [title for title, offers in undecided if offers != chosen_offers]
+            # The answer is not known yet, whatever the rule that matched says, when a rule before it
+            # is undecided and would turn the option between offered and not offered, and either
+            # - only the "otherwise" rule matched and the undecided one would offer the option, or
+            # - the undecided one waits on the gestational age or the number of fetuses (an unknown
+            #   gestational age must not skip "24 weeks or later" and read as "recommended").
+            # Otherwise findings that wait on an examination (dilation, the contraindications), or
+            # a difference only in strength or in the reason for not offering the option, stay
+            # "could change" notes under the status.
+            turning = [
+                (r, title)
+                for r, title, offers, anchored in undecided
+                if offers != chosen_offers and (anchored or (otherwise and offers))
+            ]
             if turning:
                 status = "insufficient_data"
-                reason = (
-                    "Cannot decide yet: it depends on answers that are unknown ("
-                    + "; ".join(turning)
-                    + "). Otherwise: "
-                    + statement
-                )
+                reason = _undecided_reason(ev, turning, statement)
         cautions = relative if relative and blocking and status in ("recommended", "consider", "insufficient_data") else []
         if cautions:
             reason += f" Relative contraindication present ({'; '.join(cautions)}): a decision for senior review."

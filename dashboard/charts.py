@@ -347,7 +347,7 @@ def cervical_length_chart(case: Case, kb: KnowledgeBase) -> tuple[alt.LayerChart
     )
     chart = (points + rules + labels).properties(title="Serial cervical length", height=320, width="container")
     summary = (
-        f"{len(scans)} scan(s): "
+        f"{len(scans)} scan{'' if len(scans) == 1 else 's'}: "
         + "; ".join(f"{s.cervical_length_mm:g} mm at {s.gestational_age} weeks" for s in scans)
         + ". "
         + line_words

@@ -77,6 +77,7 @@ class Confirmation(_Strict):
 
 
 READ_AT = "Where we read it"  # the label of the link to the page a reference was read at
+THIRD_PARTY = "third-party copy"  # the caveat on a page read somewhere other than its publisher
 
 
 class Reference(_Strict):
@@ -144,7 +145,7 @@ class Reference(_Strict):
                 out.append(("PMC", f"https://pmc.ncbi.nlm.nih.gov/articles/{pmc.group(1)}/", ""))
             url, caveats = self.url, []
             if not any(host == h or host.endswith("." + h) for h in official):
-                caveats.append("third-party copy")
+                caveats.append(THIRD_PARTY)
             elif parts.scheme == "http":
                 url = "https" + self.url[len("http") :]
             if url.startswith("http:"):

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from dashboard.assess import NOT_OFFERED, AllAssessments, Assessment, Cite, MissingInput, Window, stances_differ
 from dashboard.fields import SECTIONS
-from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, READ_AT, KnowledgeBase
+from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, READ_AT, THIRD_PARTY, KnowledgeBase
 
 T = TypeVar("T")
 
@@ -181,7 +181,13 @@ def reference_links(links: Sequence[tuple[str, str, str]]) -> str:
     for label, url, caveat in links:
         if label == READ_AT:
             host = urlsplit(url).netloc.rpartition("@")[2]
-            lines.append(f"{READ_AT}: {link(md_text(host), url)}" + (f" ({md_text(caveat)})" if caveat else ""))
+            if THIRD_PARTY in caveat and url.startswith("http:"):
+                # A copy on someone else's site over plain http (a shop, a bare IP address) is
+                # named, not linked: a clinical tool should not send a click there unencrypted to
+                # a host that is not the publisher. The address stays readable.
+                lines.append(f"{READ_AT}: {md_text(host)} ({md_text(caveat)}; not linked): {md_text(url)}")
+            else:
+                lines.append(f"{READ_AT}: {link(md_text(host), url)}" + (f" ({md_text(caveat)})" if caveat else ""))
     return "  \n".join(lines)
 
 
@@ -379,7 +385,14 @@ def comparison_rows(result: AllAssessments) -> list[dict[str, str]]:
             for a in gs
         ],
     )
-    contra = [", ".join(c.title for c in a.cerclage.contraindications if c.status == "present") or "None present" for a in gs]
+    def contraindications_text(a: Assessment) -> str:
+        present = [c.title for c in a.cerclage.contraindications if c.status == "present"]
+        if present:
+            return ", ".join(present)
+        open_ = sum(c.status == "unknown" for c in a.cerclage.contraindications)
+        return "None known" + (f" ({open_} not yet excluded)" if open_ else "")
+
+    contra = [contraindications_text(a) for a in gs]
     add("Contraindications present", contra, [f"{text} {marks([c for t in a.cerclage.contraindications if t.status == 'present' for c in t.citations])}".strip() for text, a in zip(contra, gs)])
     for i, t in enumerate(gs[0].treatments):
         statuses = [a.treatments[i].status for a in gs]
@@ -486,6 +499,13 @@ class CriteriaText:
                 ":material/check: Every exclusion is recorded as absent: "
                 + "; ".join(e.trace.title.lower() for e in a.exclusions)
                 + "."
+                + "".join(
+                    # A contraindication that is not an exclusion (contractions short of labour)
+                    # is said here too, so this line cannot read as "nothing is wrong".
+                    f" But {c.title.lower()} is present: {c.statement} {marks(c.citations)}"
+                    for c in cer.contraindications
+                    if c.status == "present" and c.title not in {e.trace.title for e in a.exclusions}
+                )
             ),
             exclusion_cites=tuple(c for e in a.exclusions for c in e.trace.citations),
             risk_findings=tuple(

@@ -62,7 +62,8 @@ cards = treatment_cards(kb, result, g)
 for start in range(0, len(cards), 3):
     for col, card in zip(st.columns(3), cards[start : start + 3]):
         with col.container(border=True):
-            st.markdown(f"#### {card['name']}" + (" (withdrawn)" if card["withdrawn"] else ""))
+            withdrawn = card["withdrawn"] and "withdrawn" not in card["name"]
+            st.markdown(f"#### {card['name']}" + (" (withdrawn)" if withdrawn else ""))
             badge(card["status"], f"This case: {words(card['status']).split(' ', 1)[1]}")
             option = a.treatments[start + cards[start : start + 3].index(card)]
             if option.cautions:

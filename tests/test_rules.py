@@ -9,6 +9,7 @@ RCOG, 1 cm of dilation and the edges of the second trimester.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from dashboard.logic import Truth
 from tests.strategies import births, case_for_outcome, ga, scan
 
 _KB = default_knowledge_base()
+SCENARIOS = Path(__file__).parent / "scenarios"
 CONDITIONAL_RULES = [r.id for r in _KB.rules if _KB.conditions[r.id] is not None]
 UNCONDITIONAL_RULES = [r.id for r in _KB.rules if _KB.conditions[r.id] is None]
 
@@ -480,7 +482,7 @@ def test_recorded_contractions_rule_out_a_rescue_cerclage_even_without_labour(
     assert ci.status == "present" and ci.severity == "absolute"
     [t] = [t for t in result.treatments if t.treatment == "physical_exam_indicated_cerclage"]
     assert t.status == "contraindicated"
-    assert "Contractions recorded" in t.reason
+    assert "Mild contractions" in t.reason
 
 
 def test_contractions_with_labour_name_both_contraindications(kb: KnowledgeBase) -> None:
@@ -575,3 +577,11 @@ def test_17_ohpc_is_not_recommended_in_twins_whatever_the_cervix(kb: KnowledgeBa
     treatments = assess(case_from_dict(doc), guideline, kb).treatments
     [t] = [t for t in treatments if t.treatment == "hydroxyprogesterone_caproate"]
     assert t.status == "not_recommended"
+
+
+def test_an_option_an_unknown_scan_could_still_open_is_undecided_not_inapplicable(kb: KnowledgeBase) -> None:
+    """Only the fallback matches, but a scan not yet done could meet the indication: 'insufficient data', naming it."""
+    case = case_from_dict(json.loads((SCENARIOS / "classic_history_one_loss.json").read_text(encoding="utf-8")))
+    [t] = [t for t in assess(case, "acog", kb).treatments if t.treatment == "ultrasound_indicated_cerclage"]
+    assert t.status == "insufficient_data"
+    assert t.reason.startswith("Cannot decide yet: unknown answers (Cervical length scans")
