@@ -259,7 +259,12 @@ def timeline(result: AllAssessments, kb: KnowledgeBase, case: Case) -> tuple[alt
             x=alt.X("start:Q", scale=alt.Scale(domain=list(GA_AXIS)), title="Gestational age (weeks)"),
             x2="end:Q",
             y=alt.Y("row:N", sort=None, title=None, axis=axis),
-            color=alt.Color("guideline:N", title="Guideline", legend=alt.Legend(orient="bottom")),
+            color=alt.Color(
+                "guideline:N",
+                title="Guideline",
+                sort=[GUIDELINE_NAMES[g] for g in GUIDELINES],  # ACOG, RCOG, NICE, as on every page
+                legend=alt.Legend(orient="bottom"),
+            ),
             tooltip=[
                 alt.Tooltip("label:N", title="Window"),
                 alt.Tooltip("status:N", title="Now"),

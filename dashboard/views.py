@@ -514,10 +514,19 @@ class CriteriaText:
             ),
             risk_cites=tuple(c for f in (a.short_cervix, a.risk_factors) for c in f.trace.citations),
             indications="\n".join(
-                f"- **{t.title}**: {say(t.status)}. {t.statement} {marks(t.citations)}"
-                + (f" *Evidence: {t.grade}.*" if t.grade else "")
-                + notes.get(t.rule_id, "")
-                for t in cer.indications
+                [
+                    f"- **{t.title}**: {say(t.status)}. {t.statement} {marks(t.citations)}"
+                    + (f" *Evidence: {t.grade}.*" if t.grade else "")
+                    + notes.get(t.rule_id, "")
+                    for t in cer.indications
+                ]
+                # Transabdominal cerclage has no indication rule of its own (it follows a failed
+                # transvaginal one); when it is open to this case, the card says so beside them.
+                + [
+                    f"- **{t.name}**: {say(t.status)}. {t.reason} {marks(t.citations)}"
+                    for t in a.treatments
+                    if t.treatment == "transabdominal_cerclage" and t.status in ("recommended", "consider")
+                ]
             ),
             contraindications_present=(
                 "**Contraindications present:** " + "; ".join(f"{c.title} ({c.severity})" for c in present),

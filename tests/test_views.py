@@ -211,3 +211,12 @@ def test_twins_with_a_short_cervix_show_the_disagreement_the_brief_flags() -> No
     assert "Ultrasound-indicated transvaginal cervical cerclage" in [d.topic for d in result.disagreements]
     rows = {row["Topic"]: row for row in comparison_rows(result)}
     assert rows["Ultrasound-indicated cerclage"]["Guidelines differ"] == "Yes"
+
+
+def test_the_cerclage_card_names_transabdominal_cerclage_when_it_is_open_to_the_case() -> None:
+    """After a failed transvaginal cerclage the indications list carries transabdominal cerclage and its reason."""
+    text = CriteriaText(_result("failed_transvaginal_cerclage"), say=words)
+    for g in ("acog", "rcog", "nice"):
+        assert "- **Transabdominal cervical cerclage**: " in text.guideline(g).indications
+    one_loss = CriteriaText(_result("classic_history_one_loss"), say=words)
+    assert "Transabdominal" not in one_loss.guideline("acog").indications
