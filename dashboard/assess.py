@@ -161,8 +161,9 @@ class TreatmentResult:
 # Statuses that leave the option off the table for this case.
 NOT_OFFERED = frozenset({"not_applicable", "not_recommended", "contraindicated"})
 GA_LABEL = SHORT_LABELS["gestational_age"]  # how a trace names the gestational age it tested
-# Answers every visit has, on which a whole status can turn (see _treatments).
-ANCHORS = frozenset({"gestational_age", "fetuses"})
+# Case sections filled in by examining her now; a rule waiting only on these leaves a status
+# with a "could change" note rather than undecided (see _treatments).
+EXAMINATION_FINDINGS = ("exam.", "exclusions.", "fetal.", "symptoms.")
 
 
 def stances_differ(statuses: Iterable[str]) -> bool:
@@ -708,7 +709,7 @@ def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
                     pending.append(not_excluded)
                     missing += [m for m in ev.missing_of(rule_id) if m not in missing]
             # Higher-priority rules still undecided: (rule id, title, would it offer the option,
-            # is it undecided for want of the gestational age or the number of fetuses).
+            # does it wait only on this pregnancy's examination findings).
             undecided: list[tuple[str, str, bool, bool]] = []
             chosen = None
             for candidate in candidates:
@@ -720,24 +721,26 @@ def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
                 if answer is None:
                     pending.append(would_make)
                     missing += [m for m in ev.missing_of(rule_id) if m not in missing]
-                    undecided.append((rule_id, title, offers, bool(ANCHORS & set(ev.missing_of(rule_id)))))
+                    awaits_exam = all(f.startswith(EXAMINATION_FINDINGS) for f in ev.missing_of(rule_id))
+                    undecided.append((rule_id, title, offers, awaits_exam))
             if chosen is None:  # the knowledge base ends every list with an "otherwise"; be safe anyway
                 raise RuntimeError(f"no status rule matched treatment {tid} under {plan.guideline}")
             rule_id, _, sets, statement, _, chosen_offers, otherwise = chosen
             status = sets or "not_applicable"
             reason = statement
             # The answer is not known yet, whatever the rule that matched says, when a rule before it
-            # is undecided and would turn the option between offered and not offered, and either
-            # - only the "otherwise" rule matched and the undecided one would offer the option, or
-            # - the undecided one waits on the gestational age or the number of fetuses (an unknown
-            #   gestational age must not skip "24 weeks or later" and read as "recommended").
-            # Otherwise findings that wait on an examination (dilation, the contraindications), or
-            # a difference only in strength or in the reason for not offering the option, stay
-            # "could change" notes under the status.
+            # is undecided and would turn the option between offered and not offered. Unknown is
+            # never read as absent: an unknown gestational age must not skip "24 weeks or later",
+            # nor an unknown history or scan let "risk factors alone" read as "not recommended".
+            # One exception keeps a planned option usable at a booking visit: a rule that waits
+            # only on this pregnancy's examination findings (dilation, exclusions, fetal status,
+            # symptoms), like the contraindications not yet excluded, stays a "could change" note,
+            # unless only the "otherwise" rule matched and it would offer the option. A difference
+            # only in strength, or in the reason for not offering, is a note too.
             turning = [
                 (r, title)
-                for r, title, offers, anchored in undecided
-                if offers != chosen_offers and (anchored or (otherwise and offers))
+                for r, title, offers, awaits_exam in undecided
+                if offers != chosen_offers and (not awaits_exam or (otherwise and offers))
             ]
             if turning:
                 status = "insufficient_data"

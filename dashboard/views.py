@@ -185,7 +185,9 @@ def reference_links(links: Sequence[tuple[str, str, str]]) -> str:
                 # A copy on someone else's site over plain http (a shop, a bare IP address) is
                 # named, not linked: a clinical tool should not send a click there unencrypted to
                 # a host that is not the publisher. The address stays readable.
-                lines.append(f"{READ_AT}: {md_text(host)} ({md_text(caveat)}; not linked): {md_text(url)}")
+                # In a code span: Markdown would turn a bare web address back into a link.
+                address = url.replace("`", "%60")
+                lines.append(f"{READ_AT}: {md_text(host)} ({md_text(caveat)}; not linked): `{address}`")
             else:
                 lines.append(f"{READ_AT}: {link(md_text(host), url)}" + (f" ({md_text(caveat)})" if caveat else ""))
     return "  \n".join(lines)
@@ -435,6 +437,9 @@ class GuidelineText:
     criteria_cites: tuple[Cite, ...]
     exclusions: tuple[Finding, ...]  # those not recorded absent
     all_excluded: str | None  # said instead when every exclusion is recorded absent
+    # Contraindications present that are not exclusions (mild contractions): said beside the
+    # exclusions too, so "every exclusion is recorded as absent" cannot read as "nothing is wrong".
+    also_recorded: str | None
     exclusion_cites: tuple[Cite, ...]
     risk_findings: tuple[Finding, ...]
     risk_cites: tuple[Cite, ...]
@@ -486,6 +491,13 @@ class CriteriaText:
         present = [c for c in cer.contraindications if c.status == "present"]
         unknown = [c for c in cer.contraindications if c.status == "unknown"]
         shown = [e for e in a.exclusions if e.status != "absent"]
+        excluded_titles = {e.trace.title for e in a.exclusions}
+        beyond = [c for c in cer.contraindications if c.status == "present" and c.title not in excluded_titles]
+        also = " ".join(
+            f"**{c.title} recorded**: not an exclusion of the diagnosis here, but an {c.severity} contraindication "
+            f"to cerclage (see Cerclage below). {c.statement} {marks(c.citations)}"
+            for c in beyond
+        )
         notes = _options_now(a)
         return GuidelineText(
             definition="  \n".join(f"{t.statement} {marks(t.citations)}" for t in d.definition),
@@ -499,15 +511,10 @@ class CriteriaText:
                 ":material/check: Every exclusion is recorded as absent: "
                 + "; ".join(e.trace.title.lower() for e in a.exclusions)
                 + "."
-                + "".join(
-                    # A contraindication that is not an exclusion (contractions short of labour)
-                    # is said here too, so this line cannot read as "nothing is wrong".
-                    f" But {c.title.lower()} is present: {c.statement} {marks(c.citations)}"
-                    for c in cer.contraindications
-                    if c.status == "present" and c.title not in {e.trace.title for e in a.exclusions}
-                )
             ),
-            exclusion_cites=tuple(c for e in a.exclusions for c in e.trace.citations),
+            also_recorded=also or None,
+            exclusion_cites=tuple(c for e in a.exclusions for c in e.trace.citations)
+            + tuple(c for t in beyond for c in t.citations),
             risk_findings=tuple(
                 Finding(f.status, f"{f.trace.title}: {f.status}", f"{f.trace.statement} {marks(f.trace.citations)}")
                 for f in (a.short_cervix, a.risk_factors)

@@ -73,6 +73,8 @@ with left:
         st.markdown("\n".join(f"- {badge_markdown(f.status, f.badge)} {f.text}" for f in text.exclusions))
     if text.all_excluded:
         st.markdown(text.all_excluded)
+    if text.also_recorded:
+        st.warning(text.also_recorded, icon=":material/warning:")
     sources(text.exclusion_cites, key="src-exclusions")
 with right:
     st.subheader("Risk findings")

@@ -136,6 +136,7 @@ def test_markdown_puts_canonical_links_on_the_first_line_and_labels_the_copy() -
     ]
     assert second.startswith(f"{READ}: 47\\.251\\.13\\.51:8081 (third\\-party copy; plain http, not encrypted; not linked): ")
     assert links_of(second) == []  # a third-party copy over plain http is named, not linked
+    assert second.endswith(f"`{MIRROR}`")  # in a code span, which Markdown never turns into a link
 
 
 def test_reference_without_doi_or_pmid_still_shows_where_we_read_it_labelled() -> None:

@@ -585,3 +585,28 @@ def test_an_option_an_unknown_scan_could_still_open_is_undecided_not_inapplicabl
     [t] = [t for t in assess(case, "acog", kb).treatments if t.treatment == "ultrasound_indicated_cerclage"]
     assert t.status == "insufficient_data"
     assert t.reason.startswith("Cannot decide yet: unknown answers (Cervical length scans")
+
+
+def test_risk_factors_alone_do_not_decide_while_the_history_is_unknown(kb: KnowledgeBase) -> None:
+    """LEEP with the obstetric history unknown: planned cerclage is undecided, not 'not recommended'."""
+    doc = {
+        "gestational_age": ga("12+0"),
+        "fetuses": 1,
+        "history": {
+            "painless_second_trimester_losses": None,
+            "spontaneous_preterm_births": None,
+            "prior_cerclage": "unknown",
+        },
+        "risk_factors": {"conization_or_leep": "present"},
+    }
+    statuses = {t.treatment: t.status for t in assess(case_from_dict(doc), "acog", kb).treatments}
+    assert statuses["history_indicated_cerclage"] == "insufficient_data"
+    assert statuses["ultrasound_indicated_cerclage"] == "insufficient_data"
+
+
+def test_acog_progesterone_is_not_started_after_the_trial_course(kb: KnowledgeBase) -> None:
+    """At 35+0 after an earlier preterm birth, US progesterone is not applicable, as its window says."""
+    doc = with_history_and_scan(32, at="20+0")
+    doc["gestational_age"] = ga("35+0")
+    [t] = [t for t in assess(case_from_dict(doc), "acog", kb).treatments if t.treatment == "vaginal_progesterone"]
+    assert t.status == "not_applicable"

@@ -220,3 +220,14 @@ def test_the_cerclage_card_names_transabdominal_cerclage_when_it_is_open_to_the_
         assert "- **Transabdominal cervical cerclage**: " in text.guideline(g).indications
     one_loss = CriteriaText(_result("classic_history_one_loss"), say=words)
     assert "Transabdominal" not in one_loss.guideline("acog").indications
+
+
+def test_a_contraindication_that_is_not_an_exclusion_is_said_beside_the_exclusions() -> None:
+    """Mild contractions with every exclusion absent: a warning beside the green line, with its sources."""
+    result = _result("acute_dilation_mild_contractions_recorded")
+    text = CriteriaText(result, say=words).guideline("acog")
+    assert text.all_excluded is not None and "Mild contractions" not in text.all_excluded
+    assert text.also_recorded is not None and text.also_recorded.startswith("**Mild contractions recorded**")
+    [ci] = [c for c in result.guidelines["acog"].cerclage.contraindications if c.rule_id == "CI-UTERINE-ACTIVITY"]
+    assert set(ci.citations) <= set(text.exclusion_cites)
+    assert CriteriaText(_result("acute_painless_dilation_20_weeks"), say=words).guideline("acog").also_recorded is None
