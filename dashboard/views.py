@@ -187,7 +187,7 @@ def reference_links(links: Sequence[tuple[str, str, str]]) -> str:
                 # a host that is not the publisher. The address stays readable.
                 # In a code span: Markdown would turn a bare web address back into a link.
                 address = url.replace("`", "%60")
-                lines.append(f"{READ_AT}: {md_text(host)} ({md_text(caveat)}; not linked): `{address}`")
+                lines.append(f"{READ_AT} ({md_text(caveat)}; not linked): `{address}`")
             else:
                 lines.append(f"{READ_AT}: {link(md_text(host), url)}" + (f" ({md_text(caveat)})" if caveat else ""))
     return "  \n".join(lines)
