@@ -721,7 +721,8 @@ def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
                 if answer is None:
                     pending.append(would_make)
                     missing += [m for m in ev.missing_of(rule_id) if m not in missing]
-                    awaits_exam = all(f.startswith(EXAMINATION_FINDINGS) for f in ev.missing_of(rule_id))
+                    waits_on = ev.missing_of(rule_id)
+                    awaits_exam = bool(waits_on) and all(f.startswith(EXAMINATION_FINDINGS) for f in waits_on)
                     undecided.append((rule_id, title, offers, awaits_exam))
             if chosen is None:  # the knowledge base ends every list with an "otherwise"; be safe anyway
                 raise RuntimeError(f"no status rule matched treatment {tid} under {plan.guideline}")
