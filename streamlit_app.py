@@ -1,5 +1,7 @@
 """Router and frame: page setup, the knowledge base check, navigation and the shared sidebar."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from dashboard.kb import KnowledgeBaseError
@@ -7,7 +9,8 @@ from dashboard.ui import knowledge_base, one_case_per_run, session_guard, sideba
 
 st.set_page_config(
     page_title="Cervical insufficiency: decision support",
-    page_icon=":material/pregnant_woman:",
+    # A bundled image: a Material icon name makes every browser fetch it from Google's servers.
+    page_icon=str(Path(__file__).parent / "dashboard" / "icon.png"),
     layout="wide",
 )
 

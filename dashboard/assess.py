@@ -673,13 +673,17 @@ def _cerclage(ev: _Evaluator, plan: _Plan) -> Cerclage:
 
 
 def _undecided_reason(ev: _Evaluator, turning: list[tuple[str, str]], otherwise: str) -> str:
-    """Why an option is undecided: the unknown answers, and the rules they would decide."""
-    fields: list[str] = []
-    for rule_id, _ in turning:
-        fields += [f for f in ev.missing_of(rule_id) if f not in fields]
-    labels = "; ".join(_label(f) for f in fields) or "answers not yet given"
-    rules = "; ".join(title for _, title in turning)
-    return f"Cannot decide yet: unknown answers ({labels}) decide whether this applies: {rules}. Otherwise: {otherwise}"
+    """Why an option is undecided: the first rule that could still turn it, and the answers it waits on.
+
+    Only the first: a later one may be undecidable only because the first is (its title can
+    describe a case the answers already rule out, such as "cervix not yet measured").
+    """
+    rule_id, title = turning[0]
+    labels = "; ".join(_label(f) for f in ev.missing_of(rule_id)) or "answers not yet given"
+    return (
+        f"Cannot decide yet: answers not yet given ({labels}) decide whether this applies: “{title}”. "
+        f"If it does not: {otherwise}"
+    )
 
 
 def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:

@@ -265,8 +265,9 @@ def load_case_file() -> None:
     except CaseError as exc:
         st.session_state["upload_problems"] = exc.problems
         return
-    clear_case()
+    clear_case()  # forgets the last file's name too, so it is set again below
     st.session_state.update(case_to_form(case))
+    st.session_state["upload_name"] = uploaded.name
     st.session_state["upload_message"] = "Case file loaded. Check the answers below before relying on them."
 
 

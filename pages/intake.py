@@ -264,7 +264,10 @@ def symptoms_section() -> None:
     """Symptoms."""
     with st.container(border=True):
         section_header("symptoms")
-        st.caption("Often there are none. Recorded for the picture; they do not decide a verdict.")
+        st.caption(
+            "Often there are none. Recorded for the picture; only mild contractions change a verdict "
+            "(they count against cerclage)."
+        )
         tri_grid("symptoms")
 
 

@@ -219,6 +219,8 @@ def upload_and_wait(page: Page, file: Path | dict[str, Any]) -> None:
 
     upload(page, file)
     expect(main(page).get_by_text("Case file loaded.")).to_be_visible()
+    name = file["name"] if isinstance(file, dict) else file.name
+    expect(main(page).get_by_text(f"File: {name}", exact=True)).to_be_visible()  # which file was loaded
     wait_for_app(page)
 
 

@@ -144,3 +144,17 @@ def test_a_server_restart_is_announced_rather_than_shown_as_a_partial_case(brows
     finally:
         context.close()
         server.stop()
+
+
+def test_the_app_asks_nothing_of_other_hosts_while_it_loads_and_changes_page(page, streamlit_server) -> None:
+    """No request leaves the server's own address (no web fonts, icons or analytics from elsewhere)."""
+    from tests.browser.app_driver import go_to, open_app
+
+    own = streamlit_server.rstrip("/")
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    open_app(page, streamlit_server)
+    for title in ("Intake", "Criteria", "Treatments", "Teaching", "References"):
+        go_to(page, title)
+    off_site = sorted({url for url in requests if url.startswith("http") and not url.startswith(own)})
+    assert not off_site, off_site
