@@ -55,7 +55,9 @@ with st.container(border=True):
     st.caption("Key findings: " + " · ".join(glance(case)))
 
 st.subheader("Your answers")
-with st.form(f"teach-form-{tc.id}"):
+# Each answer is kept as it is chosen (not held in a form until Reveal), so a resident who
+# looks something up on another page comes back to the answers already given.
+with st.container(border=True):
     guesses = {}
     for q in tc.questions:
         text, options = QUESTIONS[q]
@@ -68,7 +70,7 @@ with st.form(f"teach-form-{tc.id}"):
             key=f"teach.{tc.id}.{q}",
             persist_state=PERSIST,
         )
-    revealed = st.form_submit_button("Reveal the answers", icon=":material/visibility:")
+    revealed = st.button("Reveal the answers", icon=":material/visibility:", key=f"teach-reveal-{tc.id}")
 
 if revealed or st.session_state.get(f"teach.{tc.id}.shown"):
     st.session_state[f"teach.{tc.id}.shown"] = True

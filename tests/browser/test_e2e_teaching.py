@@ -28,3 +28,15 @@ def test_answers_and_their_marking_survive_a_visit_to_another_page(page, streaml
     expect(radio_group(page, ACOG).get_by_role("radio", name="History-indicated", exact=True)).to_be_checked()
     expect(main(page).get_by_text("Your answer matches.")).to_have_count(marked_before)
     expect(main(page).get_by_text("You did not answer this one.")).to_have_count(1)  # RCOG left unanswered
+
+
+def test_answers_chosen_before_the_reveal_survive_a_visit_to_another_page(page, streamlit_server, request) -> None:
+    """An answer chosen but not yet revealed is still chosen after going to References and back."""
+    open_app(page, streamlit_server)
+    go_to(page, "Teaching")
+    choose(page, DIAGNOSIS, "✘ Not met")
+    go_to(page, "References")
+    go_to(page, "Teaching", shot=request.node.name)
+    expect(radio_group(page, DIAGNOSIS).get_by_role("radio", name="✘ Not met", exact=True)).to_be_checked()
+    main(page).get_by_role("button", name="Reveal the answers").click()
+    expect(main(page).get_by_text("You answered ✘ Not met.")).to_be_visible()
