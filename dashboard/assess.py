@@ -723,9 +723,9 @@ def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
                     chosen = candidate
                     break
                 if answer is None:
-                    pending.append(would_make)
-                    missing += [m for m in ev.missing_of(rule_id) if m not in missing]
                     waits_on = ev.missing_of(rule_id)
+                    pending.append(would_make)
+                    missing += [m for m in waits_on if m not in missing]
                     awaits_exam = bool(waits_on) and all(f.startswith(EXAMINATION_FINDINGS) for f in waits_on)
                     undecided.append((rule_id, title, offers, awaits_exam))
             if chosen is None:  # the knowledge base ends every list with an "otherwise"; be safe anyway

@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 
 from dashboard.assess import AllAssessments
-from dashboard.case import Case
+from dashboard.case import Case, ga_days
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, KnowledgeBase
 from dashboard.views import closed_for_case
 
@@ -205,18 +205,13 @@ def forest_spec(kb: KnowledgeBase) -> tuple[dict, str]:
 OPEN_CAP_WEEKS = 0.6  # the cap drawn at the known edge of a window open on one side
 
 
-def _weeks(ga: str) -> float:
-    weeks, days = ga.split("+")
-    return int(weeks) + int(days) / 7
-
-
 def timeline_frame(result: AllAssessments, kb: KnowledgeBase) -> pd.DataFrame:
     rows = []
     for g in GUIDELINES:
         statuses = {t.treatment: t.status for t in result.guidelines[g].treatments}
         for w in result.guidelines[g].cerclage.windows:
-            start = _weeks(w.start) if w.start else None
-            end = _weeks(w.end) if w.end else None
+            start = ga_days(w.start) / 7 if w.start else None
+            end = ga_days(w.end) / 7 if w.end else None
             # A window with one open side ("before 24+0", "from 36+0") is drawn as a short cap at
             # its known edge with words, never as a bar from the axis edge: that would invent a
             # start at 8 weeks or an end at 40.

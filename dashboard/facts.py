@@ -385,21 +385,14 @@ def _failed_tv_any(case: Case) -> Any:
     ),
 )
 def _failed_tv(case: Case) -> Any:
-    h = case.history
     # FIGO counts failure after a history- or ultrasound-indicated cerclage; MAVRIC enrolled
-    # after a failed low vaginal one. A failed rescue cerclage is not this indication.
-    if h.prior_cerclage == Tri.absent or h.prior_cerclage_failed == Tri.absent:
+    # after a failed low vaginal one. A failed rescue cerclage is not this indication: the
+    # fact above, narrowed by the reason for the first cerclage.
+    reason = case.history.prior_cerclage_reason
+    failed = _failed_tv_any(case)
+    if failed == "absent" or reason == PriorCerclageReason.painless_dilation:
         return "absent"
-    if h.prior_cerclage_route == PriorCerclageRoute.transabdominal:
-        return "absent"
-    if h.prior_cerclage_reason == PriorCerclageReason.painless_dilation:
-        return "absent"
-    if (
-        h.prior_cerclage == Tri.present
-        and h.prior_cerclage_failed == Tri.present
-        and h.prior_cerclage_route == PriorCerclageRoute.transvaginal
-        and h.prior_cerclage_reason in (PriorCerclageReason.history, PriorCerclageReason.ultrasound)
-    ):
+    if failed == "present" and reason in (PriorCerclageReason.history, PriorCerclageReason.ultrasound):
         return "present"
     return UNKNOWN
 
