@@ -14,11 +14,12 @@ outcomes. It never treats an unknown input as absent.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from operator import itemgetter
 from typing import Any, Literal
 
+from dashboard.bottomline import BottomLine, OtherPicture, derive_bottom_line
 from dashboard.case import Case
 from dashboard.facts import CERCLAGE_DETAILS, SHORT_LABELS, compute_facts, field_is_missing
 from dashboard.fields import label_of, section_of
@@ -156,10 +157,16 @@ class TreatmentResult:
     missing: list[str]
     grade: str | None = None
     cautions: list[str] = field(default_factory=list)  # relative contraindications present: senior review
+    rule_title: str = ""  # the title of the rule that set the status (names what rules an option out)
+    # Undecided (insufficient_data) only: the unknown case fields the status waits on.
+    deciding: list[str] = field(default_factory=list)
+    # One plain sentence: the answers still to come that really could change this option, or "".
+    could_change: str = ""
 
 
 # Statuses that leave the option off the table for this case.
-NOT_OFFERED = frozenset({"not_applicable", "not_recommended", "contraindicated"})
+NOT_OFFERED = frozenset({"not_applicable", "not_recommended", "contraindicated", "no_stated_position"})
+OFFERED = ("recommended", "consider")  # strongest first
 GA_LABEL = SHORT_LABELS["gestational_age"]  # how a trace names the gestational age it tested
 # Case sections filled in by examining her now; a rule waiting only on these leaves a status
 # with a "could change" note rather than undecided (see _treatments).
@@ -174,7 +181,9 @@ def stances_differ(statuses: Iterable[str]) -> bool:
     option out and the other guidelines do not offer it either: the case, not the guidelines,
     settles it then.
     """
-    found = set(statuses)
+    # A guideline's silence ("no stated position") is shown as such, but is not by itself a
+    # disagreement: only the positions the guidelines do state are compared.
+    found = set(statuses) - {"no_stated_position"}
     if "contraindicated" in found and found <= NOT_OFFERED:
         return False
     return len(found) > 1
@@ -201,6 +210,7 @@ class Assessment:
     cerclage: Cerclage
     treatments: list[TreatmentResult]
     missing: list[MissingInput]
+    bottom_line: BottomLine
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -290,6 +300,7 @@ class _Plan:
         )
         self.indications = tuple((r.id, r.indication) for r in indications)
         self.contraindications = tuple((r.id, r.title) for r in kb.rules_tuple("contraindication", guideline))
+        self.pictures = tuple(r.id for r in kb.rules_tuple("other_picture", guideline))
         self.windows = []
         for rule in kb.rules_tuple("timing_window", guideline):
             w = rule.window
@@ -342,6 +353,7 @@ class _Plan:
             *(ids[0] for ids in self.risk.values() if ids),
             *(r for r, _ in self.indications),
             *(r for r, _ in self.contraindications),
+            *self.pictures,
             *(r for _, _, _, blocking, _ in self.treatments for r, *_ in blocking),
             *(r for _, _, _, _, candidates in self.treatments for r, *_ in candidates),
         ]
@@ -699,6 +711,10 @@ def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
     for tid, name, short_name, blocking, candidates in plan.treatments:
         pending: list[str] = []
         missing: list[str] = []
+        deciding: list[str] = []
+        not_excluded_titles: list[str] = []
+        # (fields, the status it would set, does it offer the option) for each undecided rule before the match
+        could: list[tuple[list[str], str, bool]] = []
         # An absolute contraindication that is present blocks the option outright.
         present = [b for b in blocking if truth[b[0]] is True]
         if present:
@@ -707,10 +723,12 @@ def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
                 statement = "The findings that rule out a cerclage rule this option out too."
             reason = f"Contraindicated: {'; '.join(b[1] for b in present)}. {statement}"
             status = "contraindicated"
+            rule_title = "Contraindicated: " + "; ".join(b[1] for b in present)
         else:
-            for rule_id, _, _, not_excluded in blocking:
+            for rule_id, title, _, not_excluded in blocking:
                 if truth[rule_id] is None:
                     pending.append(not_excluded)
+                    not_excluded_titles.append(title)
                     missing += [m for m in ev.missing_of(rule_id) if m not in missing]
             # Higher-priority rules still undecided: (rule id, title, would it offer the option,
             # does it wait only on this pregnancy's examination findings).
@@ -728,9 +746,10 @@ def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
                     missing += [m for m in waits_on if m not in missing]
                     awaits_exam = bool(waits_on) and all(f.startswith(EXAMINATION_FINDINGS) for f in waits_on)
                     undecided.append((rule_id, title, offers, awaits_exam))
+                    could.append((waits_on, candidate[2] or "not_applicable", offers))
             if chosen is None:  # the knowledge base ends every list with an "otherwise"; be safe anyway
                 raise RuntimeError(f"no status rule matched treatment {tid} under {plan.guideline}")
-            rule_id, _, sets, statement, _, chosen_offers, otherwise = chosen
+            rule_id, rule_title, sets, statement, _, chosen_offers, otherwise = chosen
             status = sets or "not_applicable"
             reason = statement
             # The answer is not known yet, whatever the rule that matched says, when a rule before it
@@ -750,6 +769,8 @@ def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
             if turning:
                 status = "insufficient_data"
                 reason = _undecided_reason(ev, turning, statement)
+                for r, _ in turning:
+                    deciding += [m for m in ev.missing_of(r) if m not in deciding]
         cautions = relative if relative and blocking and status in ("recommended", "consider", "insufficient_data") else []
         if cautions:
             reason += f" Relative contraindication present ({'; '.join(cautions)}): a decision for senior review."
@@ -766,9 +787,35 @@ def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
             "missing": missing,
             "grade": static.grade[rule_id],
             "cautions": list(cautions),
+            "rule_title": rule_title,
+            "deciding": deciding,
+            "could_change": _could_change(status, not_excluded_titles, could),
         }
         results.append(_built(TreatmentResult, result))
     return results
+
+
+def _could_change(status: str, not_excluded: list[str], could: list[tuple[list[str], str, bool]]) -> str:
+    """One plain sentence: the answers still to come that really could change this option.
+
+    A contraindication not yet excluded matters only to an option that is offered or undecided
+    (for one already left out it changes nothing a clinician would act on); an undecided rule
+    before the one that matched matters when it would set another status, and for an option
+    not offered only when it would offer it.
+    """
+    offered_or_open = status in OFFERED or status == "insufficient_data"
+    parts: list[str] = []
+    if not_excluded and offered_or_open:
+        parts.append(f"{', '.join(t.lower() for t in not_excluded)}: not yet excluded, and any of them would rule it out")
+    effects: dict[str, list[str]] = {}
+    for fields, sets, offers in could:
+        if sets == status or not fields or (not offered_or_open and not offers):
+            continue
+        bucket = effects.setdefault(sets, [])
+        bucket += [_label(f) for f in fields if _label(f) not in bucket]
+    for sets, labels in effects.items():
+        parts.append(f"{'; '.join(labels)} (could make it {sets.replace('_', ' ')})")
+    return ("Could change once answered: " + "; ".join(parts) + ".") if parts else ""
 
 
 def _collect_missing(
@@ -818,6 +865,17 @@ def assess(case: Case, guideline: str, kb: KnowledgeBase | None = None, _ev: _Ev
     risk_factors = _risk(ev, plan, "Cervical risk factors")
     cerclage = _cerclage(ev, plan)
     treatments = _treatments(ev, plan)
+    cerclage = _settled_summary(cerclage, treatments)
+    truth = ev.settle(plan)
+    pictures = [
+        OtherPicture(r, ev.static.trace_fields[r]["title"], ev.static.trace_fields[r]["statement"], ev.static.cites[r])
+        for r in plan.pictures
+        if truth[r] is True
+    ]
+    bottom_line = derive_bottom_line(
+        guideline, plan.name, diagnosis, cerclage, treatments, pictures, _label, _section,
+        _diagnosis_fields(plan, diagnosis, exclusions),
+    )  # fmt: skip
     return Assessment(
         guideline=guideline,
         guideline_name=plan.name,
@@ -830,7 +888,48 @@ def assess(case: Case, guideline: str, kb: KnowledgeBase | None = None, _ev: _Ev
         cerclage=cerclage,
         treatments=treatments,
         missing=_collect_missing(plan, diagnosis, exclusions, cerclage, treatments),
+        bottom_line=bottom_line,
     )
+
+
+def _diagnosis_fields(plan: _Plan, diagnosis: Diagnosis, exclusions: list[ExclusionResult]) -> list[str]:
+    """The unknown case fields an undecided diagnosis waits on (empty once it is decided)."""
+    out: list[str] = []
+    if diagnosis.status != "insufficient_data":
+        return out
+    for trace in diagnosis.criteria:
+        if diagnosis.pathways[plan.pathway_of[trace.rule_id]] == "insufficient_data":
+            out += [p for p in trace.missing if p not in out]
+    if diagnosis.pathways["physical_exam"] == "insufficient_data":
+        for e in exclusions:
+            out += [p for p in e.trace.missing if p not in out]
+    return out
+
+
+def _settled_summary(cerclage: Cerclage, treatments: list[TreatmentResult]) -> Cerclage:
+    """An undecided indication says what it waits on, and only claims "cannot be decided" when a
+    cerclage option's status really waits on an answer (the same answer the bottom line gives)."""
+    if cerclage.indication != "insufficient_data":
+        return cerclage
+    waiting = [t for t in treatments if t.treatment.endswith("cerclage") and t.status == "insufficient_data"]
+    if waiting:
+        fields = [f for t in waiting for f in t.deciding]
+        labels = "; ".join(dict.fromkeys(_label(f) for f in fields))
+        summary = (
+            "Indication cannot be decided yet: "
+            + "; ".join(t.short_name for t in waiting)
+            + (f" waits on: {labels}." if labels else " waits on answers not yet given.")
+        )
+    else:
+        summary = (
+            "Indication not settled by the answers given, but no cerclage option waits on them: "
+            "each is offered or ruled out for this case as shown."
+        )
+    if cerclage.summary.startswith(_BLOCKED_PREFIX := "Indication cannot be decided yet"):
+        rest = cerclage.summary.split(" Contraindicated now: ", 1)
+        if len(rest) == 2:
+            summary += " Contraindicated now: " + rest[1]
+    return replace(cerclage, summary=summary)
 
 
 def assess_all(case: Case, kb: KnowledgeBase | None = None) -> AllAssessments:

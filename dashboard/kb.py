@@ -34,11 +34,18 @@ GUIDELINE_NAMES = {
 }
 GuidelineId = Literal["acog", "rcog", "nice"]
 RuleScope = Literal["acog", "rcog", "nice", "all"]
-TREATMENT_STATUSES = ("recommended", "consider", "not_recommended", "contraindicated", "not_applicable")
+# "no_stated_position": the guideline is silent on this option for this case (distinct from
+# "not_applicable", the option does not fit the case); it is shown as such, never as a
+# disagreement by itself.
+TREATMENT_STATUSES = (
+    "recommended", "consider", "not_recommended", "contraindicated", "not_applicable", "no_stated_position"
+)
 # What the engine may report for a treatment: a rule's status, or undecided when only the
 # fallback matched and an unknown answer could still make the option one to offer.
 TREATMENT_RESULT_STATUSES = (*TREATMENT_STATUSES, "insufficient_data")
-TreatmentStatus = Literal["recommended", "consider", "not_recommended", "contraindicated", "not_applicable"]
+TreatmentStatus = Literal[
+    "recommended", "consider", "not_recommended", "contraindicated", "not_applicable", "no_stated_position"
+]
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 _GA = r"^\d{1,2}\+[0-6]$"
@@ -272,6 +279,7 @@ RuleKind = Literal[
     "contraindication",
     "timing_window",
     "treatment_status",
+    "other_picture",  # a presentation that is not cervical insufficiency: name it and point on
 ]
 
 
@@ -313,7 +321,9 @@ class Rule(_Strict):
     note: str | None = None
     # kind-specific
     pathway: Literal["history", "physical_exam"] | None = None
-    exclusion: Literal["labour", "bleeding", "ruptured_membranes", "infection", "fetal_demise", "lethal_anomaly"] | None = None
+    exclusion: Literal[
+        "labour", "contractions", "bleeding", "ruptured_membranes", "infection", "fetal_demise", "lethal_anomaly"
+    ] | None = None
     indication: Literal["history", "ultrasound", "physical_exam"] | None = None
     severity: Literal["absolute", "relative"] | None = None
     treatments: list[str] | None = None  # treatment_status: the options it sets
@@ -335,6 +345,7 @@ class Rule(_Strict):
             "contraindication": ("severity", "condition", "blocks"),
             "timing_window": ("window", "window_kind", "applies_to"),
             "treatment_status": ("treatments", "status"),  # no condition: "otherwise"
+            "other_picture": ("condition",),
         }[self.kind]
         for name in needs:
             if getattr(self, name) is None:

@@ -1,0 +1,220 @@
+"""The bottom line: what the case comes to under one guideline, derived once, in the engine.
+
+Every view (the Intake, Criteria and Treatments cards, the sidebar, the command line's text
+and JSON) renders this one object and never words a verdict of its own, so nothing on screen
+can contradict anything else. It is derived from the same evaluation that gives the option
+statuses (``assess``), never from a second reading of the case:
+
+- the diagnosis and its basis;
+- what can be offered now, strongest first, each with its reason;
+- what is ruled out now, one line each, naming the rule that rules it out;
+- indications that are met but whose option is not open now, saying so;
+- "cannot be decided yet" only for options whose status really waits on an unknown answer,
+  with the two or three answers to get first, ranked by how many undecided things they decide;
+- where the picture is something else (preterm labour, ruptured membranes, infection,
+  bleeding, fetal demise, a short cervix found after 24 weeks): what it is, why this tool's
+  pathway stops, and the cited guidance that takes over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # the engine's result types; imported for annotations only (assess imports this module)
+    from dashboard.assess import Cerclage, Cite, Diagnosis, TreatmentResult
+
+State = Literal["other_picture", "offer", "undecided", "nothing_offered"]
+
+STATUS_PHRASE = {
+    "recommended": "recommended",
+    "consider": "consider",
+    "not_recommended": "not recommended",
+    "contraindicated": "contraindicated",
+    "not_applicable": "not applicable",
+    "no_stated_position": "no stated position",
+    "insufficient_data": "cannot be decided yet",
+}
+_RULED_OUT_ORDER = {"contraindicated": 0, "not_recommended": 1, "no_stated_position": 2, "not_applicable": 3}
+_INDICATION_OPTION = {
+    "history": "history_indicated_cerclage",
+    "ultrasound": "ultrasound_indicated_cerclage",
+    "physical_exam": "physical_exam_indicated_cerclage",
+}
+_INDICATION_WORDS = {"history": "History", "ultrasound": "Ultrasound", "physical_exam": "Physical-examination"}
+CONFIRM_FIRST = 3  # answers named to get first: a short list a clinician can act on
+
+
+@dataclass(frozen=True)
+class LineItem:
+    """One option in the bottom line: its status and, in one line, why."""
+
+    treatment: str
+    name: str
+    status: str
+    text: str
+    citations: list[Cite]
+
+
+@dataclass(frozen=True)
+class ToConfirm:
+    """An unknown answer to get first, and what it would decide."""
+
+    field: str
+    label: str
+    section: str
+    decides: list[str]
+
+
+@dataclass(frozen=True)
+class OtherPicture:
+    """A presentation that is not cervical insufficiency: what it is and where to turn."""
+
+    rule_id: str
+    title: str
+    statement: str
+    citations: list[Cite]
+
+
+@dataclass(frozen=True)
+class BottomLine:
+    guideline: str
+    guideline_name: str
+    state: State
+    headline: str  # one sentence: the answer now
+    diagnosis: str  # met / not_met / insufficient_data
+    diagnosis_basis: list[str]
+    diagnosis_headline: str
+    diagnosis_text: str
+    offered: list[LineItem]  # recommended first, then consider
+    undecided: list[LineItem]
+    ruled_out: list[LineItem]
+    not_open: list[str]  # met indications whose option is not open now
+    confirm_first: list[ToConfirm]
+    other_pictures: list[OtherPicture]
+
+
+def diagnosis_headline(status: str, basis: Sequence[str]) -> str:
+    words = {"history": "obstetric history", "physical_exam": "physical examination"}
+    return {
+        "met": f"Meets the criteria for cervical insufficiency, on {' and '.join(words[b] for b in basis)}",
+        "not_met": "Does not meet the criteria for cervical insufficiency",
+        "insufficient_data": "Not enough information to apply the criteria",
+    }[status]
+
+
+def _names(items: Sequence[LineItem]) -> str:
+    return "; ".join(f"{i.name} ({STATUS_PHRASE[i.status]})" for i in items)
+
+
+def derive_bottom_line(
+    guideline: str,
+    guideline_name: str,
+    diagnosis: Diagnosis,
+    cerclage: Cerclage,
+    treatments: Sequence[TreatmentResult],
+    pictures: Sequence[OtherPicture],
+    label: Callable[[str], str],
+    section: Callable[[str], str],
+    diagnosis_fields: Sequence[str],
+) -> BottomLine:
+    """The bottom line of one guideline's assessment (``assess`` calls this; nothing else words a verdict)."""
+    offered = sorted(
+        (t for t in treatments if t.status in ("recommended", "consider")),
+        key=lambda t: t.status != "recommended",
+    )
+    offered_items = [LineItem(t.treatment, t.short_name, t.status, t.reason, t.citations) for t in offered]
+    undecided = [t for t in treatments if t.status == "insufficient_data"]
+    undecided_items = [
+        LineItem(
+            t.treatment,
+            t.short_name,
+            t.status,
+            "Waits on: " + "; ".join(label(f) for f in t.deciding) + "." if t.deciding else t.reason,
+            t.citations,
+        )
+        for t in undecided
+    ]
+    ruled = sorted(
+        (t for t in treatments if t.status in _RULED_OUT_ORDER), key=lambda t: _RULED_OUT_ORDER[t.status]
+    )
+    ruled_items = [
+        LineItem(t.treatment, t.short_name, t.status, f"{STATUS_PHRASE[t.status].capitalize()}: {t.rule_title}", t.citations)
+        for t in ruled
+    ]
+
+    # An indication that is met, but whose option this case cannot take now: say exactly that.
+    by_id = {t.treatment: t for t in treatments}
+    not_open = []
+    for trace in cerclage.indications:
+        option = by_id.get(_INDICATION_OPTION.get(_indication_of(trace.rule_id), ""))
+        if trace.status == "met" and option is not None and option.status not in ("recommended", "consider"):
+            which = _INDICATION_WORDS[_indication_of(trace.rule_id)]
+            met_on = "; ".join(f"{v.label} {v.value}" for v in trace.values if v.result == "met")
+            now = STATUS_PHRASE.get(option.status, option.status)
+            not_open.append(
+                f"{which} indication met ({met_on}), but not open now: {option.short_name} is {now} ({option.rule_title})."
+            )
+
+    # The answers to get first: those that decide the most undecided options (the diagnosis counts
+    # as one more). Only answers that decide something are named; a "could change" note is not.
+    score: dict[str, list[str]] = {}
+    for t in undecided:
+        for f in t.deciding:
+            score.setdefault(f, []).append(t.short_name)
+    if diagnosis.status == "insufficient_data":
+        for f in diagnosis_fields:
+            score.setdefault(f, []).append("the diagnosis")
+    ranked = sorted(score.items(), key=lambda item: -len(item[1]))[:CONFIRM_FIRST]
+    confirm = [ToConfirm(f, label(f), section(f), decides) for f, decides in ranked]
+
+    headline_dx = diagnosis_headline(diagnosis.status, diagnosis.basis)
+    if pictures:
+        state: State = "other_picture"
+        head = (
+            "The picture now is not the painless dilation of cervical insufficiency: "
+            + "; ".join(p.title for p in pictures)
+            + ". This tool's pathway stops here; see where to turn."
+        )
+    elif offered_items:
+        state = "offer"
+        head = "Can be offered now: " + _names(offered_items) + "."
+    elif undecided_items:
+        state = "undecided"
+        head = "Nothing can be offered yet: " + "; ".join(i.name for i in undecided_items) + " cannot be decided yet."
+    else:
+        state = "nothing_offered"
+        head = "No option is offered for this case now."
+    if state != "undecided" and undecided_items:
+        head += " Cannot be decided yet: " + "; ".join(i.name for i in undecided_items) + "."
+    if confirm:
+        head += " Confirm first: " + "; ".join(c.label for c in confirm) + "."
+    return BottomLine(
+        guideline=guideline,
+        guideline_name=guideline_name,
+        state=state,
+        headline=head,
+        diagnosis=diagnosis.status,
+        diagnosis_basis=list(diagnosis.basis),
+        diagnosis_headline=headline_dx,
+        diagnosis_text=diagnosis.summary,
+        offered=offered_items,
+        undecided=undecided_items,
+        ruled_out=ruled_items,
+        not_open=not_open,
+        confirm_first=confirm,
+        other_pictures=list(pictures),
+    )
+
+
+def _indication_of(rule_id: str) -> str:
+    """GUIDELINE-HIC / -USI / -PEI name the indication (a test pins the naming)."""
+    return {"HIC": "history", "USI": "ultrasound", "PEI": "physical_exam"}.get(rule_id.rsplit("-", 1)[-1], "")
+
+
+def bottom_line_fields(line: Any) -> dict[str, Any]:
+    """The bottom line as JSON-ready data (the CLI's ``bottom_line`` object)."""
+    from dataclasses import asdict
+
+    return asdict(line)
