@@ -21,7 +21,13 @@ from typing import Any, Literal
 
 from dashboard.bottomline import BottomLine, OtherPicture, derive_bottom_line
 from dashboard.case import Case
-from dashboard.facts import CERCLAGE_DETAILS, SHORT_LABELS, compute_facts, field_is_missing
+from dashboard.facts import (
+    CERCLAGE_DETAILS,
+    CERVICAL_LENGTH_WINDOW_LAST_DAY,
+    SHORT_LABELS,
+    compute_facts,
+    field_is_missing,
+)
 from dashboard.fields import label_of, section_of
 from dashboard.kb import (
     GUIDELINE_NAMES,
@@ -509,8 +515,12 @@ class _Evaluator:
             return hit
         out: list[str] = []
         if self.outcome(rule_id) is None:
+            today = self.facts["gestational_age"]
             for u in self._used[rule_id]:
                 if u.result is None:
+                    last = CERVICAL_LENGTH_WINDOW_LAST_DAY.get(u.fact)
+                    if last is not None and isinstance(today, int) and today > last:
+                        continue  # the scan window has passed: no measurement can answer this now
                     unknown = [p for p in u.inputs if self._field_unknown(p)]
                     # Answered, yet the test is still open: the answers do not cover what it asks
                     # (a scan exists, but none in the rule's window). More of that answer is needed.
@@ -605,7 +615,7 @@ def _diagnosis(ev: _Evaluator, plan: _Plan) -> tuple[Diagnosis, list[ExclusionRe
         words = {"history": "the obstetric history", "physical_exam": "the examination in this pregnancy"}
         summary = "Meets the criteria on " + " and ".join(words[b] for b in basis) + "."
         if "history" in basis and present:
-            summary += f" In this pregnancy {', '.join(present)} is present: the acute picture is not cervical insufficiency."
+            summary += f" In this pregnancy {', '.join(present)} recorded: the acute picture is not cervical insufficiency."
     pathways = {"history": _verdict(history), "physical_exam": _verdict(exam)}
     criteria = [ev.trace(r) for r in plan.criteria]
     if status == "not_met":
@@ -615,7 +625,7 @@ def _diagnosis(ev: _Evaluator, plan: _Plan) -> tuple[Diagnosis, list[ExclusionRe
         found = [t.title for t in exam_traces if t.status == "met" and all(v.label != GA_LABEL for v in t.values)]
         short = [t for t in exam_traces if t.status == "not_met"]
         if present:
-            summary += f", and {', '.join(present)} rules out the examination-based picture."
+            summary += f", and {', '.join(present)} recorded, which rules out the examination-based picture."
         elif found and short:
             # The finding is there but something else the picture needs is not (the dilation seen
             # at 13+6 or 28+0): say which, rather than deny the finding.
@@ -806,7 +816,7 @@ def _could_change(status: str, not_excluded: list[str], could: list[tuple[list[s
     offered_or_open = status in OFFERED or status == "insufficient_data"
     parts: list[str] = []
     if not_excluded and offered_or_open:
-        parts.append(f"{', '.join(t.lower() for t in not_excluded)}: not yet excluded, and any of them would rule it out")
+        parts.append(f"not yet excluded, any of these would rule it out: {', '.join(t.lower() for t in not_excluded)}")
     effects: dict[str, list[str]] = {}
     for fields, sets, offers in could:
         if sets == status or not fields or (not offered_or_open and not offers):
@@ -814,7 +824,7 @@ def _could_change(status: str, not_excluded: list[str], could: list[tuple[list[s
         bucket = effects.setdefault(sets, [])
         bucket += [_label(f) for f in fields if _label(f) not in bucket]
     for sets, labels in effects.items():
-        parts.append(f"{'; '.join(labels)} (could make it {sets.replace('_', ' ')})")
+        parts.append(f"{', '.join(labels)} could make it {sets.replace('_', ' ')}")
     return ("Could change once answered: " + "; ".join(parts) + ".") if parts else ""
 
 

@@ -30,6 +30,7 @@ STATUS_WORDS = {
     "not_recommended": "not recommended",
     "contraindicated": "CONTRAINDICATED",
     "not_applicable": "not applicable",
+    "no_stated_position": "no stated position",
 }
 
 

@@ -419,8 +419,17 @@ def _dilation(case: Case) -> Any:
     return UNKNOWN if case.exam.cervical_dilation_cm is None else case.exam.cervical_dilation_cm
 
 
-@_fact("membranes_at_or_beyond_os", "tri", "Fetal membranes visible at or beyond the external os.", ("exam.membranes_at_or_beyond_os",))
+@_fact(
+    "membranes_at_or_beyond_os",
+    "tri",
+    "Fetal membranes visible at or beyond the external os (absent when the cervix is closed, 0 cm).",
+    ("exam.membranes_at_or_beyond_os", "exam.cervical_dilation_cm"),
+)
 def _membranes(case: Case) -> Any:
+    # A closed cervix (0 cm) shows no membranes at the external os: the question is settled by
+    # the dilation, so the examination route is closed rather than left waiting on it.
+    if case.exam.membranes_at_or_beyond_os == Tri.unknown and case.exam.cervical_dilation_cm == 0:
+        return "absent"
     return _tri(case.exam.membranes_at_or_beyond_os)
 
 
@@ -431,6 +440,16 @@ def _shortest(case: Case, low: int | None, high: int | None, high_inclusive: boo
         if (low is None or day >= low) and (high is None or (day <= high if high_inclusive else day < high)):
             lengths.append(scan.cervical_length_mm)
     return min(lengths) if lengths else UNKNOWN
+
+
+# The last day (in days of gestation) a windowed cervical-length fact can still be measured:
+# once today is past it, no scan can answer the fact, so nothing asks for one.
+CERVICAL_LENGTH_WINDOW_LAST_DAY = {
+    "shortest_cervical_length_before_24_weeks": 24 * 7 - 1,
+    "shortest_cervical_length_16_to_before_24_weeks": 24 * 7 - 1,
+    "shortest_cervical_length_14_to_before_24_weeks": 24 * 7 - 1,
+    "shortest_cervical_length_16_to_24_weeks": 24 * 7,
+}
 
 
 @_fact(

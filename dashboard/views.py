@@ -26,6 +26,7 @@ WORDS = {
     "not_recommended": "▼ Not recommended",
     "contraindicated": "⛔ Contraindicated",
     "not_applicable": "– Not applicable",
+    "no_stated_position": "○ No stated position",
     "present": "● Present",
     "absent": "○ Absent",
     "unknown": "? Unknown",
@@ -349,9 +350,16 @@ NONE_OFFERS = "No: contraindicated now"  # statuses differ, but a contraindicati
 
 
 def treatment_differ_cell(statuses: Sequence[str]) -> str:
-    """The "Guidelines differ" cell of a treatment: Yes, No, or no because a contraindication settles it."""
+    """The "Guidelines differ" cell of a treatment: Yes, No, or no because a contraindication settles it,
+    or because the other guidelines state no position (silence is shown, but is not a disagreement)."""
     if stances_differ(statuses):
         return "Yes"
+    stated = [(g, s) for g, s in zip(GUIDELINES, statuses) if s != "no_stated_position"]
+    if len(stated) < len(statuses) and len({s for _, s in stated}) <= 1:
+        if not stated:
+            return "No: none states a position"
+        names = " and ".join(GUIDELINE_NAMES[g] for g, _ in stated)
+        return f"No: only {names} state{'s' if len(stated) == 1 else ''} a position"
     return NONE_OFFERS if len(set(statuses)) > 1 else "No"
 
 
@@ -491,8 +499,13 @@ class CriteriaText:
         present = [c for c in cer.contraindications if c.status == "present"]
         unknown = [c for c in cer.contraindications if c.status == "unknown"]
         shown = [e for e in a.exclusions if e.status != "absent"]
-        excluded_titles = {e.trace.title for e in a.exclusions}
-        beyond = [c for c in cer.contraindications if c.status == "present" and c.title not in excluded_titles]
+        # A contraindication that tests the same findings as an exclusion is that exclusion (labour,
+        # bleeding, ruptured membranes, infection, contractions): it is said once, as the exclusion.
+        excluded = {v.label for e in a.exclusions for v in e.trace.values}
+        beyond = [
+            c for c in cer.contraindications
+            if c.status == "present" and not {v.label for v in c.values} <= excluded
+        ]  # fmt: skip
         also = " ".join(
             f"**{c.title} recorded**: not an exclusion of the diagnosis here, but an {c.severity} contraindication "
             f"to cerclage (see Cerclage below). {c.statement} {marks(c.citations)}"

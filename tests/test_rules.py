@@ -372,7 +372,30 @@ def test_a_planned_cerclage_gives_way_once_the_cervix_has_opened(
         "spontaneous_preterm_births": [{"gestational_age": ga("30+0")}],
     }
     picture["ultrasound"] = {"cervical_lengths": [scan("19+0", 15.0)]}
-    assert status_rule(kb, guideline, treatment, **picture) == ("not_applicable", "TX-PLANNED-CERCLAGE-ACUTE")
+    expected = PLANNED_GIVES_WAY[guideline]
+    if guideline == "nice" and treatment == "history_indicated_cerclage":
+        expected = "NICE-TX-HIC"  # not part of NG25 at all
+    assert status_rule(kb, guideline, treatment, **picture) == ("not_applicable", expected)
+
+
+# The rule that closes a planned cerclage once the membranes are exposed, per guideline.
+PLANNED_GIVES_WAY = {"acog": "TX-PLANNED-CERCLAGE-ACUTE", "rcog": "RCOG-TX-PLANNED-ACUTE", "nice": "NICE-TX-PLANNED-ACUTE"}
+
+
+@pytest.mark.parametrize(("guideline", "status", "rule"), [
+    ("rcog", "consider", "RCOG-TX-USI-RECOMMENDED"),
+    ("nice", "recommended", "NICE-TX-USI-CHOICE"),
+])  # fmt: skip
+def test_a_dilated_cervix_without_exposed_membranes_is_no_dead_end_in_the_uk(
+    kb: KnowledgeBase, guideline: str, status: str, rule: str
+) -> None:
+    """2 cm, membranes not exposed, earlier preterm birth and 18 mm at 20+0: RCOG and NICE keep their ultrasound route."""
+    picture = acute_picture(membranes="absent")
+    picture["history"] = {"painless_second_trimester_losses": [], "spontaneous_preterm_births": [{"gestational_age": ga("28+0")}]}
+    picture["ultrasound"] = {"cervical_lengths": [scan("20+0", 18.0)]}
+    assert status_rule(kb, guideline, "ultrasound_indicated_cerclage", **picture) == (status, rule)
+    line = assess(case_from_dict(picture), guideline, kb).bottom_line
+    assert "ultrasound_indicated_cerclage" in [o.treatment for o in line.offered]
 
 
 @pytest.mark.parametrize(("today", "status"), [("13+6", "consider"), ("14+0", "not_applicable")])
@@ -436,10 +459,7 @@ def test_transabdominal_cerclage_gives_way_once_the_cervix_has_opened(kb: Knowle
     """After a failed transvaginal cerclage, an open cervix at 13 weeks makes transabdominal cerclage not applicable."""
     doc = acute_picture(at="13+0", membranes="present")
     doc["history"] = failed_transvaginal_cerclage(loss_at="21+0")
-    assert status_rule(kb, guideline, "transabdominal_cerclage", **doc) == (
-        "not_applicable",
-        "TX-PLANNED-CERCLAGE-ACUTE",
-    )
+    assert status_rule(kb, guideline, "transabdominal_cerclage", **doc) == ("not_applicable", PLANNED_GIVES_WAY[guideline])
 
 
 def test_a_relative_contraindication_is_named_in_the_reason_of_a_cerclage_to_consider(kb: KnowledgeBase) -> None:
@@ -560,7 +580,9 @@ def test_an_unexamined_cervix_leaves_a_planned_cerclage_open_with_a_note(kb: Kno
     treatments = assess(case_from_dict(doc), "rcog", kb).treatments
     [t] = [t for t in treatments if t.treatment == "history_indicated_cerclage"]
     assert t.status == "recommended"
-    assert any("dilated" in p for p in t.pending)
+    assert any("Membranes exposed" in p for p in t.pending)
+    assert t.could_change.startswith("Could change once answered: not yet excluded, any of these would rule it out: ")
+    assert "Membranes visible at or beyond the external os, Cervical dilation (cm) could make it not applicable" in t.could_change
 
 
 @pytest.mark.parametrize("guideline", GUIDELINES)

@@ -25,7 +25,7 @@ GUIDELINES = ("acog", "rcog", "nice")
 VERDICTS = {"met", "not_met", "insufficient_data"}
 BASES = {"history", "physical_exam"}
 INDICATIONS = {"history", "ultrasound", "physical_exam", "none", "insufficient_data"}
-TREATMENT_STATUSES = {"recommended", "consider", "not_recommended", "contraindicated", "not_applicable"}
+TREATMENT_STATUSES = {"recommended", "consider", "not_recommended", "contraindicated", "not_applicable", "no_stated_position"}
 MIN_SCENARIOS = 40
 
 # Scenarios where the expectation is the clinically right answer and the engine is believed to

@@ -198,8 +198,8 @@ def test_a_contraindication_settles_an_option_but_silence_against_advice_is_a_di
     assert treatment_differ_cell(["consider", "consider", "consider"]) == "No"
 
 
-def test_twins_with_a_short_cervix_show_the_disagreement_the_brief_flags() -> None:
-    """Twins at 14 mm: ACOG's 'not recommended' beside the UK columns' silence is listed as a disagreement."""
+def test_twins_with_a_short_cervix_show_the_uk_silence_as_no_stated_position() -> None:
+    """Twins at 14 mm: ACOG's 'not recommended' beside the UK columns' 'no stated position', not a disagreement."""
     case = case_from_json(
         b'{"gestational_age": {"weeks": 20, "days": 0}, "fetuses": 2,'
         b' "history": {"painless_second_trimester_losses": [],'
@@ -208,9 +208,14 @@ def test_twins_with_a_short_cervix_show_the_disagreement_the_brief_flags() -> No
         b' [{"gestational_age": {"weeks": 20, "days": 0}, "cervical_length_mm": 14}]}}'
     )
     result = assess_all(case)
-    assert "Ultrasound-indicated transvaginal cervical cerclage" in [d.topic for d in result.disagreements]
+    assert [result.guidelines[g].treatments[2].status for g in ("acog", "rcog", "nice")] == [
+        "not_recommended", "no_stated_position", "no_stated_position"
+    ]
+    # The UK columns' silence is shown as such, and is not by itself a disagreement.
+    assert "Ultrasound-indicated transvaginal cervical cerclage" not in [d.topic for d in result.disagreements]
     rows = {row["Topic"]: row for row in comparison_rows(result)}
-    assert rows["Ultrasound-indicated cerclage"]["Guidelines differ"] == "Yes"
+    assert rows["Ultrasound-indicated cerclage"]["Guidelines differ"] == "No: only ACOG (US) states a position"
+    assert "No stated position" in rows["Ultrasound-indicated cerclage"]["RCOG (UK)"]
 
 
 def test_the_cerclage_card_names_transabdominal_cerclage_when_it_is_open_to_the_case() -> None:
@@ -222,12 +227,27 @@ def test_the_cerclage_card_names_transabdominal_cerclage_when_it_is_open_to_the_
     assert "Transabdominal" not in one_loss.guideline("acog").indications
 
 
-def test_a_contraindication_that_is_not_an_exclusion_is_said_beside_the_exclusions() -> None:
-    """Mild contractions with every exclusion absent: a warning beside the green line, with its sources."""
+def test_mild_contractions_are_an_exclusion_not_a_separate_warning() -> None:
+    """Mild contractions recorded: listed once, as an exclusion of the examination picture, with no second warning."""
     result = _result("acute_dilation_mild_contractions_recorded")
     text = CriteriaText(result, say=words).guideline("acog")
-    assert text.all_excluded is not None and "Mild contractions" not in text.all_excluded
-    assert text.also_recorded is not None and text.also_recorded.startswith("**Mild contractions recorded**")
-    [ci] = [c for c in result.guidelines["acog"].cerclage.contraindications if c.rule_id == "CI-UTERINE-ACTIVITY"]
-    assert set(ci.citations) <= set(text.exclusion_cites)
+    assert [f.badge for f in text.exclusions] == ["Contractions, even mild ones: present"]
+    assert text.also_recorded is None
+    assert result.guidelines["acog"].diagnosis.pathways["physical_exam"] == "not_met"
     assert CriteriaText(_result("acute_painless_dilation_20_weeks"), say=words).guideline("acog").also_recorded is None
+
+
+def test_labour_recorded_is_not_called_not_an_exclusion() -> None:
+    """Labour recorded: the exclusion says it, and no warning beside it says 'not an exclusion of the diagnosis'."""
+    text = CriteriaText(_result("acute_dilation_in_labour"), say=words).guideline("acog")
+    assert any(f.badge.startswith("Regular painful contractions or labour") for f in text.exclusions)
+    assert text.also_recorded is None
+
+
+def test_a_contraindication_that_is_not_an_exclusion_is_said_beside_the_exclusions() -> None:
+    """Fetal compromise with every exclusion absent: a warning beside the green line, with its sources."""
+    result = _result("acute_dilation_fetal_compromise")
+    text = CriteriaText(result, say=words).guideline("acog")
+    assert text.also_recorded is not None and text.also_recorded.startswith("**Fetal compromise recorded**")
+    [ci] = [c for c in result.guidelines["acog"].cerclage.contraindications if c.status == "present"]
+    assert set(ci.citations) <= set(text.exclusion_cites)
