@@ -5,6 +5,7 @@ The form keeps one value per widget under keys named after the case field they f
 scans) keep a list of row ids under ``rows.<field>`` and one value per cell under
 ``in.<field>.<row id>.<column>``. ``form_to_case`` builds a validated Case or raises
 CaseError naming each field; ``case_to_form`` fills the form from an uploaded case.
+What a section's "None of these" set, for its Undo, is kept under ``in.none_of_these.<section>``.
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ CHOICE_FIELDS: dict[str, tuple[str, ...]] = {
 }
 BIRTH_LISTS = ("history.painless_second_trimester_losses", "history.spontaneous_preterm_births")
 SCANS = "ultrasound.cervical_lengths"
-LIST_KNOWN = ("unknown", "none", "yes")  # answer to "any earlier ...?"
+# Answer to "any earlier ...?", in the order of every other question on the page: the finding,
+# its absence, then Unknown (which stays the default).
+LIST_KNOWN = ("yes", "none", "unknown")
 
 TRI_OPTIONS = tuple(t.value for t in (Tri.present, Tri.absent, Tri.unknown))
 TRI_WORDS = {"present": "Present", "absent": "Absent", "unknown": "Unknown"}
@@ -71,6 +74,64 @@ CHOICE_WORDS = {
 
 def key(path: str) -> str:
     return IN + path
+
+
+# ------------------------------------------------------------------ "None of these"
+# Sections where a clinician commonly rules out a whole list at once ("no risk factors", "no
+# symptoms", "none of the exclusions", "fetal status reassuring", "no earlier losses, preterm births
+# or cerclage"). Examination and ultrasound hold one question each, answered directly. Only answers
+# still Unknown are set (an answer given is never overwritten), and Unknown stays the default:
+# nothing is ever read as absent without an explicit action.
+NONE_OF_THESE_SECTIONS = ("history", "risk_factors", "symptoms", "exclusions", "fetal")
+
+
+def none_answers(section: str) -> dict[str, str]:
+    """Field path -> the answer that records it as not there, for each finding "None of these" covers.
+
+    History lists answer "none" (no earlier pregnancy of that kind); findings answer "absent". The
+    details of an earlier cerclage (reason, route, failed) are not findings to rule out and are left
+    alone, as is the amniocentesis result, which is not a present/absent finding.
+    """
+    if section == "history":
+        return {**{path: "none" for path in BIRTH_LISTS}, "history.prior_cerclage": Tri.absent.value}
+    if section not in NONE_OF_THESE_SECTIONS:
+        raise KeyError(f"no 'None of these' for section {section!r}")
+    return {f"{section}.{name}": Tri.absent.value for name in TRI_FIELDS[section]}
+
+
+def answer_key(path: str) -> str:
+    """The form key holding a finding's answer (a history list keeps it under ``.known``)."""
+    return key(path + ".known") if path in BIRTH_LISTS else key(path)
+
+
+def none_of_these(section: str, values: Mapping[str, Any]) -> dict[str, str]:
+    """What "None of these" would set in ``section``: path -> answer, for the findings still unknown only."""
+    return {
+        path: answer
+        for path, answer in none_answers(section).items()
+        if values.get(answer_key(path), "unknown") == "unknown"
+    }
+
+
+def none_record_key(section: str) -> str:
+    """Where the paths a "None of these" set are kept, for its Undo.
+
+    Under the form's own prefix, so it is forgotten with the answers it describes (New case, a
+    loaded case file); ``form_to_case`` reads only field keys and ignores it.
+    """
+    return key(f"none_of_these.{section}")
+
+
+def still_as_recorded(section: str, recorded: tuple[str, ...], values: Mapping[str, Any]) -> dict[str, str]:
+    """Of the paths a "None of these" set, those still holding the answer it gave (path -> answer).
+
+    A finding changed since (to present, or back to unknown) is no longer the button's doing, so
+    Undo leaves it as it is now.
+    """
+    answers = none_answers(section)
+    return {
+        path: answers[path] for path in recorded if path in answers and values.get(answer_key(path)) == answers[path]
+    }
 
 
 def rows_key(path: str) -> str:

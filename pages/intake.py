@@ -13,10 +13,15 @@ from dashboard.intake import (
     TRI_FIELDS,
     TRI_OPTIONS,
     TRI_WORDS,
+    answer_key,
     cell_key,
     completeness,
     key,
+    none_answers,
+    none_of_these,
+    none_record_key,
     overall,
+    still_as_recorded,
 )
 from dashboard.ui import (
     PERSIST,
@@ -96,6 +101,60 @@ def tri_grid(section: str, columns: int = 2) -> None:
                 tri(f"{section}.{name}")
 
 
+def record_none(section: str) -> None:
+    """on_click of "None of these": the section's answers still Unknown become absent (or none).
+
+    Runs before the rerun, so the radios are drawn with the new answers. What it set is kept
+    (with anything an earlier click set and still in place) for the section's Undo.
+    """
+    setting = none_of_these(section, st.session_state)
+    kept = still_as_recorded(section, st.session_state.get(none_record_key(section), ()), st.session_state)
+    st.session_state.update({answer_key(path): answer for path, answer in setting.items()})
+    st.session_state[none_record_key(section)] = tuple(p for p in none_answers(section) if p in setting or p in kept)
+
+
+def undo_none(section: str) -> None:
+    """on_click of Undo: back to Unknown what "None of these" set, unless it was changed since."""
+    recorded = st.session_state.pop(none_record_key(section), ())
+    for path in still_as_recorded(section, recorded, st.session_state):
+        st.session_state[answer_key(path)] = "unknown"
+
+
+def none_of_these_action(section: str, help_text: str) -> None:
+    """One button under the section's findings; after it, what it recorded and an Undo.
+
+    Below the inputs, never above them: an element that comes and goes above would make the
+    browser redraw the inputs and lose the keyboard focus.
+    """
+    name = SECTIONS[section].lower()
+    st.button(
+        f"None of these: {name}",
+        key=f"none-{section}",
+        on_click=record_none,
+        args=(section,),
+        disabled=not none_of_these(section, st.session_state),  # nothing left Unknown here
+        icon=":material/playlist_remove:",
+        help=help_text + " Answers already given are not changed.",
+    )
+    shown = still_as_recorded(section, st.session_state.get(none_record_key(section), ()), st.session_state)
+    if not shown:
+        return
+    by_answer: dict[str, list[str]] = {}
+    for path, answer in shown.items():
+        by_answer.setdefault(answer, []).append(label_of(path))
+    st.caption(" ".join(f"Recorded as {answer}: {', '.join(labels)}." for answer, labels in by_answer.items()))
+    st.button(
+        f"Undo none of these: {name}",
+        key=f"undo-{section}",
+        on_click=undo_none,
+        args=(section,),
+        icon=":material/undo:",
+        help="Puts the answers listed above back to Unknown, unless you changed them since.",
+    )
+
+
+FINDINGS_HELP = "Records every finding in this section that is still Unknown as Absent."
+
 # ------------------------------------------------------------------ file in and out
 with st.container(border=True):
     st.markdown("**Case file**: keep this case, or continue one saved earlier.")
@@ -173,6 +232,7 @@ def history_section() -> None:
     with st.container(border=True):
         section_header("history")
         for path in BIRTH_LISTS:
+            st.session_state.setdefault(key(path + ".known"), "unknown")
             st.radio(
                 f"Earlier {label_of(path).lower()}?",
                 LIST_KNOWN,
@@ -248,6 +308,11 @@ def history_section() -> None:
         show_problems("history", below=False)
         for path in ("history.prior_cerclage_reason", "history.prior_cerclage_route", "history.prior_cerclage_failed"):
             show_problems(path)
+        none_of_these_action(
+            "history",
+            "Records no earlier painless losses, no spontaneous preterm births and no earlier cerclage, "
+            "for each still Unknown.",
+        )
 
 
 def risk_factors_section() -> None:
@@ -258,6 +323,7 @@ def risk_factors_section() -> None:
             "Associations with cervical insufficiency are inconsistent; none is an indication for cerclage by itself."
         )
         tri_grid("risk_factors")
+        none_of_these_action("risk_factors", FINDINGS_HELP)
 
 
 def symptoms_section() -> None:
@@ -269,6 +335,7 @@ def symptoms_section() -> None:
             "(they count against cerclage)."
         )
         tri_grid("symptoms")
+        none_of_these_action("symptoms", FINDINGS_HELP)
 
 
 def exam_section() -> None:
@@ -349,6 +416,7 @@ def exclusions_section() -> None:
         section_header("exclusions")
         st.caption("Any of these excludes the diagnosis and contraindicates cerclage. Confirm each one.")
         tri_grid("exclusions")
+        none_of_these_action("exclusions", FINDINGS_HELP + " The amniocentesis result is not changed.")
         st.session_state.setdefault(key("exclusions.amniocentesis"), "unknown")
         st.radio(
             label_of("exclusions.amniocentesis"),
@@ -365,6 +433,7 @@ def fetal_section() -> None:
     with st.container(border=True):
         section_header("fetal")
         tri_grid("fetal", columns=3)
+        none_of_these_action("fetal", FINDINGS_HELP)
 
 
 # ------------------------------------------------------------------ completeness and what is missing
