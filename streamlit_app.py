@@ -38,7 +38,7 @@ pages = [
 page = st.navigation(pages)
 lost = session_guard()
 with one_case_per_run():  # the answers cannot change during a run: read them once
-    sidebar(kb)
+    sidebar(kb, verdict=not lost)  # a lost session shows no verdict anywhere
     if lost:
         st.stop()  # draw nothing else until the user starts afresh (see session_guard)
     page.run()

@@ -182,7 +182,7 @@ def derive_bottom_line(
         head = "Can be offered now: " + _names(offered_items) + "."
     elif undecided_items:
         state = "undecided"
-        head = "Nothing can be offered yet: " + "; ".join(i.name for i in undecided_items) + " cannot be decided yet."
+        head = "Nothing can be offered yet; still to be decided: " + "; ".join(i.name for i in undecided_items) + "."
     else:
         state = "nothing_offered"
         head = "No option is offered for this case now."

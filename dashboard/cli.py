@@ -16,7 +16,7 @@ from typing import Any, TextIO
 from dashboard.assess import NOT_OFFERED, AllAssessments, Assessment, assess, assess_all
 from dashboard.case import Case, CaseError, case_from_json
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, KnowledgeBase, KnowledgeBaseError, default_knowledge_base
-from dashboard.views import closed_for_case, merged_needs, option_of_indication
+from dashboard.views import bottom_line_text, closed_for_case, merged_needs, option_of_indication
 
 EXIT_INVALID_CASE = 2
 EXIT_BROKEN_KB = 3
@@ -54,6 +54,12 @@ def render_text(result: Assessment | AllAssessments, kb: KnowledgeBase) -> str:
         used.update(c.number for c in items)
         return _cites(items)
 
+    # The report opens with the bottom line of each guideline: the engine's one answer.
+    lines.append("== Bottom line ==")
+    for a in assessments:
+        lines += bottom_line_text(a.bottom_line, cite)
+    lines.append("")
+
     for a in assessments:
         lines.append(f"== {a.guideline_name} ==")
         d = a.diagnosis
@@ -88,8 +94,8 @@ def render_text(result: Assessment | AllAssessments, kb: KnowledgeBase) -> str:
         lines.append("Treatment options:")
         for t in a.treatments:
             lines.append(f"  - {t.name}: {STATUS_WORDS[t.status]}. {t.reason}{cite(t.citations)}")
-            for p in t.pending:
-                lines.append(f"      could change: {p}")
+            if t.could_change:
+                lines.append(f"      {t.could_change}")
         if a.missing:
             lines.append("Unknown answers that would change a verdict:")
             for m in a.missing:

@@ -33,7 +33,7 @@ from dashboard.intake import (
     rows_key,
 )
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, KnowledgeBase, default_knowledge_base
-from dashboard.views import entered_twice_text, marks, sources_block
+from dashboard.views import bottom_line_markdown, entered_twice_text, marks, sidebar_bottom_line, sources_block
 
 PERSIST = "session"  # widget values survive page switches in a real browser (Streamlit 1.67)
 
@@ -47,6 +47,7 @@ STATUS_LOOK: dict[str, tuple[str, str, str]] = {
     "not_recommended": ("Not recommended", ":material/thumb_down:", "orange"),
     "contraindicated": ("Contraindicated", ":material/block:", "red"),
     "not_applicable": ("Not applicable", ":material/remove:", "gray"),
+    "no_stated_position": ("No stated position", ":material/do_not_disturb_on:", "gray"),
     "present": ("Present", ":material/error:", "red"),
     "absent": ("Absent", ":material/check:", "gray"),
     "unknown": ("Unknown", ":material/help:", "blue"),
@@ -310,6 +311,17 @@ def badge_markdown(status: str, text: str | None = None) -> str:
     return f":{colour}-badge[{icon} {inner}]"
 
 
+def bottom_line_card(result: AllAssessments | None) -> None:
+    """The bottom line of the guideline in use: one bordered card, one Markdown element, the same
+    words on every page (built by ``views.bottom_line_markdown`` from the engine's object).
+    Without a case that can be read (``None``) the card says so and shows no verdict."""
+    with st.container(border=True, key="bottom-line"):
+        if result is None:
+            st.markdown("**Bottom line:** not shown until the answers marked below are fixed.")
+        else:
+            st.markdown(bottom_line_markdown(result.guidelines[guideline()].bottom_line, badge_markdown))
+
+
 def status_words(status: str) -> str:
     words, icon, _ = STATUS_LOOK.get(status, (status.replace("_", " "), "", ""))
     return f"{icon} {words}".strip()
@@ -328,7 +340,7 @@ def _confirm_new_case() -> None:
         st.rerun()
 
 
-def sidebar(kb: KnowledgeBase) -> None:
+def sidebar(kb: KnowledgeBase, verdict: bool = True) -> None:
     """Guideline choice, the case at a glance and the New case button, on every page."""
     with st.sidebar:
         st.radio(
@@ -340,7 +352,7 @@ def sidebar(kb: KnowledgeBase) -> None:
             help="The Criteria and Treatments pages show this guideline first; every page also compares all three.",
         )
         st.markdown("**This case**")
-        show_glance()
+        show_glance(verdict)
         if st.button("New case", icon=":material/restart_alt:", width="stretch"):
             _confirm_new_case()
         st.caption(
@@ -349,15 +361,18 @@ def sidebar(kb: KnowledgeBase) -> None:
         )
 
 
-def show_glance() -> None:
-    """The case at a glance: one element, the list and the count."""
+def show_glance(verdict: bool = True) -> None:
+    """The case at a glance: one element, the list, the count and the bottom line."""
     state = current_case()
     if state.case is None:
         st.error(f"{len(state.problems)} answer(s) need attention on the Intake page.", icon=":material/error:")
         return
     done, total = overall(completeness(state.case))
     lines = [f"- {line}" for line in glance(state.case)]
-    st.markdown("\n".join(lines) + f"\n\nIntake {done} of {total} answered")
+    text = "\n".join(lines) + f"\n\nIntake {done} of {total} answered"
+    if verdict:  # the bottom line, in the same words as the cards (never on a lost session)
+        text += "\n\n" + sidebar_bottom_line(current_assessment(state.case).guidelines[guideline()].bottom_line)
+    st.markdown(text)
 
 
 def glance(case: Case) -> list[str]:

@@ -661,3 +661,90 @@ def treatment_cards(kb: KnowledgeBase, result: AllAssessments, guideline: str) -
             }
         )
     return cards
+
+
+# --------------------------------------------------------------------------- the bottom line
+
+_STATE_WORDS = {
+    "other_picture": "Another picture: this pathway stops",
+    "offer": "Options to offer now",
+    "undecided": "Cannot be decided yet",
+    "nothing_offered": "No option offered now",
+}
+
+
+def bottom_line_markdown(line: Any, badge: Callable[[str, str], str] | None = None) -> str:
+    """The bottom line as one Markdown text: the same words on Intake, Criteria and Treatments.
+
+    Only the engine's ``BottomLine`` is read: this function words no verdict of its own. ``badge``
+    turns a status and its words into an inline badge (the page's look); plain words without it.
+    """
+    tag = badge or (lambda status, text: f"**{md_text(text)}**")
+    dx_status = {"met": "met", "not_met": "not_met", "insufficient_data": "insufficient_data"}[line.diagnosis]
+    out = [
+        f"**Bottom line under {md_text(line.guideline_name)}: {md_text(_STATE_WORDS[line.state])}.** "
+        + md_text(line.headline),
+        "",
+        f"**Diagnosis:** {tag(dx_status, line.diagnosis_headline)}. {md_text(line.diagnosis_text)}",
+    ]
+    if line.other_pictures:
+        out += ["", "**The picture is something else**"]
+        out += [f"- **{md_text(p.title)}**: {md_text(p.statement)} {marks(p.citations)}" for p in line.other_pictures]
+    if line.offered:
+        out += ["", "**Can be offered now** (strongest first)"]
+        out += [
+            f"- {tag(i.status, words(i.status).split(' ', 1)[1])} **{md_text(i.name)}**: {md_text(i.text)} {marks(i.citations)}"
+            for i in line.offered
+        ]
+    if line.undecided:
+        out += ["", "**Cannot be decided yet**"]
+        out += [f"- **{md_text(i.name)}**: {md_text(i.text)}" for i in line.undecided]
+    if line.confirm_first:
+        out += ["", "**Confirm first**"]
+        out += [
+            f"{n}. **{md_text(c.label)}** (decides: {md_text(', '.join(c.decides))})"
+            for n, c in enumerate(line.confirm_first, 1)
+        ]
+    if line.not_open:
+        out += ["", "**Indication met, not open now**"]
+        out += [f"- {md_text(text)}" for text in line.not_open]
+    if line.ruled_out:
+        out += [
+            "",
+            "**Not offered now:** "
+            + "; ".join(f"{md_text(i.name)} ({md_text(i.text[0].lower() + i.text[1:])})" for i in line.ruled_out),
+        ]
+    return "\n".join(out)
+
+
+def bottom_line_text(line: Any, cite: Callable[[list[Any]], str]) -> list[str]:
+    """The bottom line as plain-text lines for the command line (the same object, the same words)."""
+    out = [
+        f"Bottom line under {line.guideline_name}: {_STATE_WORDS[line.state]}. {line.headline}",
+        f"  Diagnosis: {line.diagnosis_headline}. {line.diagnosis_text}",
+    ]
+    for p in line.other_pictures:
+        out.append(f"  The picture is something else: {p.title}. {p.statement}{cite(p.citations)}")
+    for i in line.offered:
+        out.append(f"  Can be offered now: {i.name} ({i.status.replace('_', ' ')}). {i.text}{cite(i.citations)}")
+    for i in line.undecided:
+        out.append(f"  Cannot be decided yet: {i.name}. {i.text}")
+    for n, c in enumerate(line.confirm_first, 1):
+        out.append(f"  Confirm first ({n}): {c.label} (decides: {', '.join(c.decides)})")
+    for text in line.not_open:
+        out.append(f"  Indication met, not open now: {text}")
+    for i in line.ruled_out:
+        out.append(f"  Not offered now: {i.name}: {i.text}")
+    return out
+
+
+def sidebar_bottom_line(line: Any) -> str:
+    """The bottom line in the sidebar: its state and headline, the same words as the cards."""
+    return f"**{md_text(_STATE_WORDS[line.state])}** ({md_text(line.guideline_name)}): {md_text(line.headline)}"
+
+
+def option_order(a: Assessment) -> list[int]:
+    """Indexes of a guideline's options: offered now (recommended, then consider), then undecided,
+    then the rest in the knowledge base's order, the order the bottom line lists them in."""
+    rank = {"recommended": 0, "consider": 1, "insufficient_data": 2}
+    return sorted(range(len(a.treatments)), key=lambda i: rank.get(a.treatments[i].status, 3))

@@ -13,6 +13,7 @@ from dashboard.ui import (
     badge,
     badge_markdown,
     blocked_by_problems,
+    bottom_line_card,
     current_assessment,
     current_case,
     entered_twice_warning,
@@ -40,17 +41,13 @@ g = guideline()
 a = result.guidelines[g]
 d = a.diagnosis
 text = page.guideline(g)
+bottom_line_card(result)  # the answer now, the same words as on Intake and Treatments
 
 # ------------------------------------------------------------------ verdict card
 with st.container(border=True):
     st.caption(f"Under {GUIDELINE_NAMES[g]} (change the guideline in the sidebar)")
     badge(d.status)
-    basis = " and ".join({"history": "obstetric history", "physical_exam": "physical examination"}[b] for b in d.basis)
-    heading = {
-        "met": f"Meets the criteria for cervical insufficiency, on {basis}",
-        "not_met": "Does not meet the criteria for cervical insufficiency",
-        "insufficient_data": "Not enough information to apply the criteria",
-    }[d.status]
+    heading = a.bottom_line.diagnosis_headline  # the engine's words, as in the bottom line
     # Words only: the badge above carries the icon, and an icon inside the heading is read
     # aloud by screen readers as its name ("check_circle").
     st.markdown(f"### {heading}")

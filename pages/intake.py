@@ -26,6 +26,7 @@ from dashboard.intake import (
 from dashboard.ui import (
     PERSIST,
     add_row,
+    bottom_line_card,
     current_assessment,
     current_case,
     ensure_rows,
@@ -48,6 +49,9 @@ st.caption(
 
 state = current_case()
 complete = completeness(state.case) if state.case else {}
+# The bottom line, updated with every answer: always the same one card here, so nothing above
+# the inputs comes and goes (which would make the browser redraw them and lose the focus).
+bottom_line_card(current_assessment(state.case) if state.case is not None else None)
 
 focus = st.query_params.get("section")
 if focus in SECTIONS:

@@ -9,15 +9,17 @@ from dashboard.kb import GUIDELINE_NAMES, GUIDELINES
 from dashboard.ui import (
     badge,
     blocked_by_problems,
+    bottom_line_card,
     current_assessment,
     current_case,
     entered_twice_warning,
     guideline,
+    PERSIST,
     knowledge_base,
     require_frame,
     sources,
 )
-from dashboard.views import status_cell, treatment_cards, treatment_differ_cell, words
+from dashboard.views import option_order, status_cell, treatment_cards, treatment_differ_cell, words
 
 require_frame()  # first: run inside the app frame, never as a bare legacy page
 
@@ -42,39 +44,55 @@ result = current_assessment(state.case)
 g = guideline()
 a = result.guidelines[g]
 entered_twice_warning(state.case)
+bottom_line_card(result)  # the answer now, the same words as on Intake and Criteria
+
+# Offered now first (strongest first), then undecided, then the rest: the engine's order.
+order = option_order(a)
 
 # ------------------------------------------------------------------ all guidelines, status only
 st.subheader("Status for this case under each guideline")
-st.caption(f"Shown in detail below under {GUIDELINE_NAMES[g]}, the guideline chosen in the sidebar.")
+st.caption(
+    f"Ordered by {GUIDELINE_NAMES[g]}, the guideline chosen in the sidebar: offered now first, then "
+    "those that cannot be decided yet, then those not offered."
+)
 status_table = pd.DataFrame(
     [
-        {"Option": t.short_name}
+        {"Option": a.treatments[i].short_name}
         | {GUIDELINE_NAMES[gg]: status_cell(result.guidelines[gg].treatments[i]) for gg in GUIDELINES}
         | {"Guidelines differ": treatment_differ_cell([result.guidelines[h].treatments[i].status for h in GUIDELINES])}
-        for i, t in enumerate(a.treatments)
+        for i in order
     ]
 )
 st.table(status_table)
 
 # ------------------------------------------------------------------ side by side detail
 st.subheader("Side by side: who, when, evidence, harms and each guideline's stance")
-cards = treatment_cards(kb, result, g)
-for start in range(0, len(cards), 3):
-    for col, card in zip(st.columns(3), cards[start : start + 3]):
+all_cards = treatment_cards(kb, result, g)
+in_play = [i for i in order if a.treatments[i].status in ("recommended", "consider", "insufficient_data")]
+left_out = [i for i in order if i not in in_play]
+st.caption(f"Offered now or still to be decided under {GUIDELINE_NAMES[g]}: {len(in_play)} of {len(order)} options.")
+shown = list(in_play)
+if left_out and st.toggle(
+    f"Show the {len(left_out)} options not offered now under {GUIDELINE_NAMES[g]}",
+    key="show-not-offered",
+    persist_state=PERSIST,
+):
+    shown += left_out
+for start in range(0, len(shown), 3):
+    for col, i in zip(st.columns(3), shown[start : start + 3]):
+        card, option = all_cards[i], a.treatments[i]
         with col.container(border=True):
             withdrawn = card["withdrawn"] and "withdrawn" not in card["name"]
             st.markdown(f"#### {card['name']}" + (" (withdrawn)" if withdrawn else ""))
             badge(card["status"], f"This case: {words(card['status']).split(' ', 1)[1]}")
-            option = a.treatments[start + cards[start : start + 3].index(card)]
             if option.cautions:
                 st.warning(
                     f"Relative contraindication present: {'; '.join(option.cautions)}. A decision for senior review.",
                     icon=":material/warning:",
                 )
             st.markdown(card["reason"])
-            pending = option.pending
-            if pending:
-                st.caption("Could change once answered: " + "; ".join(pending))
+            if option.could_change:
+                st.caption(option.could_change)
             st.markdown(f"**What it is.** {card['summary']}")
             st.markdown(f"**Who it is for.** {card['who']}")
             st.markdown(f"**Timing.** {card['timing']}")

@@ -22,8 +22,8 @@ from dashboard.case import Case, CaseError, case_from_json
 from dashboard.fields import SECTIONS, label_of, place_of
 from dashboard.intake import SCANS, case_to_form, cell_key, form_to_case, key, rows_key
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, default_knowledge_base
-from dashboard.ui import STATUS_LOOK, md_escape
-from dashboard.views import marks, words
+from dashboard.ui import STATUS_LOOK, badge_markdown, md_escape
+from dashboard.views import bottom_line_markdown, marks, option_order, words
 
 ROOT = Path(__file__).parents[1]
 APP = ROOT / "streamlit_app.py"
@@ -303,26 +303,35 @@ def test_treatments_table_shows_each_short_name_and_status(at: AppTest, case_nam
     open_page(at, "treatments")
 
     table = at.main.table[0].value
-    expected_names = [t.short_name for t in result.guidelines["acog"].treatments]
+    order = option_order(result.guidelines["acog"])  # offered now first, as the bottom line lists them
+    expected_names = [result.guidelines["acog"].treatments[i].short_name for i in order]
     assert list(table["Option"]) == expected_names
     for g in GUIDELINES:
-        for row, treatment in zip(table[GUIDELINE_NAMES[g]], result.guidelines[g].treatments):
+        for row, i in zip(table[GUIDELINE_NAMES[g]], order):
+            treatment = result.guidelines[g].treatments[i]
             assert row.startswith(words(treatment.status)), (g, treatment.short_name, row)
 
 
 @pytest.mark.parametrize("case_name", [ACUTE, CLASSIC])
 def test_treatment_cards_show_this_cases_status(at: AppTest, case_name: str) -> None:
     """Each option's card is headed by its short name and badged with this case's status."""
-    treatments = load(at, scenario(case_name)).guidelines["acog"].treatments
+    a = load(at, scenario(case_name)).guidelines["acog"]
+    order = option_order(a)
+    in_play = [a.treatments[i] for i in order if a.treatments[i].status in ("recommended", "consider", "insufficient_data")]
 
     open_page(at, "treatments")
 
-    headings = [m.value for m in at.main.markdown if m.value.startswith("#### ")]
-    assert [h.removeprefix("#### ").removesuffix(" (withdrawn)") for h in headings] == [
-        t.short_name for t in treatments
-    ]
+    def headings() -> list[str]:
+        found = [m.value for m in at.main.markdown if m.value.startswith("#### ")]
+        return [h.removeprefix("#### ").removesuffix(" (withdrawn)") for h in found]
+
+    # Offered or undecided options first; the rest stay collapsed until asked for.
+    assert headings() == [t.short_name for t in in_play]
+    at.toggle(key="show-not-offered").set_value(True).run()
+    everything = [a.treatments[i] for i in order]
+    assert headings() == [t.short_name for t in everything]
     case_badges = [b for b in badges(at) if b.startswith("This case: ")]
-    assert case_badges == [f"This case: {words(t.status).split(' ', 1)[1]}" for t in treatments]
+    assert case_badges == [f"This case: {words(t.status).split(' ', 1)[1]}" for t in everything]
 
 
 # --------------------------------------------------------------------------- guideline choice
@@ -351,11 +360,13 @@ def test_guideline_radio_switches_the_treatments_page(at: AppTest, guideline: st
     choose_guideline(at, guideline)
 
     chosen = GUIDELINE_NAMES[guideline]
-    assert f"Shown in detail below under {chosen}, the guideline chosen in the sidebar." in texts(at)
+    assert any(t.startswith(f"Ordered by {chosen}, the guideline chosen in the sidebar") for t in texts(at))
+    a = result.guidelines[guideline]
+    in_play = [a.treatments[i] for i in option_order(a) if a.treatments[i].status in ("recommended", "consider", "insufficient_data")]
     case_badges = [b for b in badges(at) if b.startswith("This case: ")]
-    assert case_badges == [
-        f"This case: {words(t.status).split(' ', 1)[1]}" for t in result.guidelines[guideline].treatments
-    ]
+    assert case_badges == [f"This case: {words(t.status).split(' ', 1)[1]}" for t in in_play]
+    card = [m.value for m in at.main.markdown if m.value.startswith("**Bottom line under")]
+    assert card == [bottom_line_markdown(a.bottom_line, badge_markdown)]
 
 
 def test_guideline_choice_is_kept_across_pages(at: AppTest) -> None:
@@ -367,7 +378,7 @@ def test_guideline_choice_is_kept_across_pages(at: AppTest) -> None:
     open_page(at, "treatments")
 
     assert at.sidebar.radio(key="guideline").value == "nice"
-    assert f"Shown in detail below under {GUIDELINE_NAMES['nice']}, the guideline chosen in the sidebar." in texts(at)
+    assert any(t.startswith(f"Ordered by {GUIDELINE_NAMES['nice']}, the guideline chosen") for t in texts(at))
 
 
 # --------------------------------------------------------------------------- sidebar and intake

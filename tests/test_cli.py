@@ -68,7 +68,7 @@ def test_text_format_for_one_guideline(tmp_path: Path, guideline: str) -> None:
     """--guideline with --format text prints that guideline's section only, with numbered references."""
     code, out, _ = run("assess", str(write(tmp_path, CASE)), "--guideline", guideline, "--format", "text")
     headers = [line for line in out.splitlines() if line.startswith("== ")]
-    assert (code, headers) == (0, [f"== {GUIDELINE_NAMES[guideline]} =="])
+    assert (code, headers) == (0, ["== Bottom line ==", f"== {GUIDELINE_NAMES[guideline]} =="])
     assert "\nReferences\n" in out
 
 
@@ -76,7 +76,7 @@ def test_text_format_for_all_guidelines_is_the_default(tmp_path: Path) -> None:
     """Without options the command prints readable text for all three guidelines."""
     code, out, _ = run("assess", str(write(tmp_path, CASE)))
     headers = [line for line in out.splitlines() if line.startswith("== ") and "differ" not in line]
-    assert (code, headers) == (0, [f"== {GUIDELINE_NAMES[g]} ==" for g in GUIDELINES])
+    assert (code, headers) == (0, ["== Bottom line ==", *(f"== {GUIDELINE_NAMES[g]} ==" for g in GUIDELINES)])
     assert out.startswith("Cervical insufficiency assessment")
 
 

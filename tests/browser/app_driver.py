@@ -147,6 +147,7 @@ ACUTE_DILATION_ANSWERS: tuple[Answer, ...] = (
     tri("history.prior_cerclage", "absent"),
     number("Cervical dilation (cm)", "exam.cervical_dilation_cm", 2.0, shown="2.0"),
     tri("exam.membranes_at_or_beyond_os", "present"),
+    tri("symptoms.mild_contractions", "absent"),  # the definition needs their absence (PB 142)
     tri("exclusions.labour", "absent"),
     tri("exclusions.bleeding_or_abruption", "absent"),
     tri("exclusions.ruptured_membranes", "absent"),
