@@ -173,9 +173,9 @@ def derive_bottom_line(
     if pictures:
         state: State = "other_picture"
         head = (
-            "The picture now is not the painless dilation of cervical insufficiency: "
+            "Outside this tool's pathway now: "
             + "; ".join(p.title for p in pictures)
-            + ". This tool's pathway stops here; see where to turn."
+            + ". See where to turn, below; the guidance for that picture takes over."
         )
     elif offered_items:
         state = "offer"

@@ -513,6 +513,18 @@ def _cl_any(case: Case) -> Any:
     return _shortest(case, None, None, high_inclusive=True)
 
 
+@_fact(
+    "shortest_cervical_length_from_24_weeks",
+    "number",
+    "Shortest transvaginal cervical length measured at 24+0 weeks or later in this pregnancy.",
+    ("ultrasound.cervical_lengths",),
+    unit="mm",
+    range=(0, 60),
+)
+def _cl_from_24(case: Case) -> Any:
+    return _shortest(case, 24 * 7, None, high_inclusive=True)
+
+
 @_fact("funneling", "tri", "Funneling of the internal os on ultrasound.", ("ultrasound.funneling",))
 def _funneling(case: Case) -> Any:
     return _tri(case.ultrasound.funneling)
