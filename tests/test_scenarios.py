@@ -25,7 +25,10 @@ GUIDELINES = ("acog", "rcog", "nice")
 VERDICTS = {"met", "not_met", "insufficient_data"}
 BASES = {"history", "physical_exam"}
 INDICATIONS = {"history", "ultrasound", "physical_exam", "none", "insufficient_data"}
-TREATMENT_STATUSES = {"recommended", "consider", "not_recommended", "contraindicated", "not_applicable", "no_stated_position"}
+TREATMENT_STATUSES = {
+    "recommended", "consider", "not_recommended", "contraindicated", "not_applicable", "no_stated_position",
+    "insufficient_data",  # the engine leaves an option undecided while an unknown answer could turn it
+}
 MIN_SCENARIOS = 40
 
 # Scenarios where the expectation is the clinically right answer and the engine is believed to
