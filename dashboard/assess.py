@@ -471,6 +471,7 @@ class _Evaluator:
         self._traces: dict[tuple[str, str | None], RuleTrace] = {}
         self._unknown_fields: dict[str, bool] = {}
         self._settled: set[str] = set()
+        self._passed: set[str] = set()  # rules left open only by a scan window that has passed
 
     def outcome(self, rule_id: str) -> Truth:
         truth = self._truth.get(rule_id, _NOT_RUN)
@@ -520,6 +521,7 @@ class _Evaluator:
                 if u.result is None:
                     last = CERVICAL_LENGTH_WINDOW_LAST_DAY.get(u.fact)
                     if last is not None and isinstance(today, int) and today > last:
+                        self._passed.add(rule_id)
                         continue  # the scan window has passed: no measurement can answer this now
                     unknown = [p for p in u.inputs if self._field_unknown(p)]
                     # Answered, yet the test is still open: the answers do not cover what it asks
@@ -531,6 +533,10 @@ class _Evaluator:
                 out += [p for p in self.missing_of(ref) if p not in out]
         self._missing[rule_id] = out
         return out
+
+    def window_passed_only(self, rule_id: str) -> bool:
+        """Undecided only because a scan window has passed: no answer can decide it any more."""
+        return not self.missing_of(rule_id) and rule_id in self._passed
 
     def values(self, rule_id: str) -> list[ValueUsed]:
         """The rule's tests as its trace shows them."""
@@ -701,9 +707,13 @@ def _undecided_reason(ev: _Evaluator, turning: list[tuple[str, str]], otherwise:
     describe a case the answers already rule out, such as "cervix not yet measured").
     """
     rule_id, title = turning[0]
-    labels = "; ".join(_label(f) for f in ev.missing_of(rule_id)) or "answers not yet given"
+    fields = ev.missing_of(rule_id)
+    given = [f for f in fields if not ev._field_unknown(f)]  # recorded, but not for the window the rule reads
+    labels = "; ".join(_label(f) for f in fields if f not in given) or ""
+    asks = [f"answers not yet given ({labels})"] if labels else []
+    asks += [f"a further {_label(f).lower()} entry in the window the rule reads (none recorded there)" for f in given]
     return (
-        f"Cannot decide yet: answers not yet given ({labels}) decide whether this applies: “{title}”. "
+        f"Cannot decide yet: {' and '.join(asks) or 'answers not yet given'} decide whether this applies: “{title}”. "
         f"If it does not: {otherwise}"
     )
 
@@ -750,6 +760,8 @@ def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
                 if answer is True:
                     chosen = candidate
                     break
+                if answer is None and ev.window_passed_only(rule_id):
+                    continue  # its scan window has passed unmeasured: it can no longer apply
                 if answer is None:
                     waits_on = ev.missing_of(rule_id)
                     pending.append(would_make)

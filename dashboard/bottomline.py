@@ -43,6 +43,7 @@ _INDICATION_OPTION = {
     "physical_exam": "physical_exam_indicated_cerclage",
 }
 _INDICATION_WORDS = {"history": "History", "ultrasound": "Ultrasound", "physical_exam": "Physical-examination"}
+_CONTEXT_LABELS = ("Fetuses", "Gestational age")  # said elsewhere; the findings that met it are named
 CONFIRM_FIRST = 3  # answers named to get first: a short list a clinician can act on
 
 
@@ -151,7 +152,9 @@ def derive_bottom_line(
         option = by_id.get(_INDICATION_OPTION.get(_indication_of(trace.rule_id), ""))
         if trace.status == "met" and option is not None and option.status not in ("recommended", "consider"):
             which = _INDICATION_WORDS[_indication_of(trace.rule_id)]
-            met_on = "; ".join(f"{v.label} {v.value}" for v in trace.values if v.result == "met")
+            met_on = "; ".join(
+                f"{v.label}: {v.value}" for v in trace.values if v.result == "met" and v.label not in _CONTEXT_LABELS
+            )
             now = STATUS_PHRASE.get(option.status, option.status)
             not_open.append(
                 f"{which} indication met ({met_on}), but not open now: {option.short_name} is {now} ({option.rule_title})."

@@ -680,12 +680,12 @@ def bottom_line_markdown(line: Any, badge: Callable[[str, str], str] | None = No
     turns a status and its words into an inline badge (the page's look); plain words without it.
     """
     tag = badge or (lambda status, text: f"**{md_text(text)}**")
-    dx_status = {"met": "met", "not_met": "not_met", "insufficient_data": "insufficient_data"}[line.diagnosis]
     out = [
         f"**Bottom line under {md_text(line.guideline_name)}: {md_text(_STATE_WORDS[line.state])}.** "
         + md_text(line.headline),
         "",
-        f"**Diagnosis:** {tag(dx_status, line.diagnosis_headline)}. {md_text(line.diagnosis_text)}",
+        # Words, not a badge: a badge does not wrap, and on a phone the diagnosis would be cut off.
+        f"**Diagnosis: {md_text(line.diagnosis_headline)}.** {md_text(line.diagnosis_text)}",
     ]
     if line.other_pictures:
         out += ["", "**The picture is something else**"]
