@@ -19,7 +19,7 @@ from functools import cache
 from operator import itemgetter
 from typing import Any, Literal
 
-from dashboard.bottomline import BottomLine, OtherPicture, derive_bottom_line
+from dashboard.bottomline import IN_PLAY, BottomLine, OtherPicture, derive_bottom_line
 from dashboard.case import Case
 from dashboard.facts import (
     CERCLAGE_DETAILS,
@@ -172,7 +172,6 @@ class TreatmentResult:
 
 # Statuses that leave the option off the table for this case.
 NOT_OFFERED = frozenset({"not_applicable", "not_recommended", "contraindicated", "no_stated_position"})
-OFFERED = ("recommended", "consider")  # strongest first
 GA_LABEL = SHORT_LABELS["gestational_age"]  # how a trace names the gestational age it tested
 # Case sections filled in by examining her now; a rule waiting only on these leaves a status
 # with a "could change" note rather than undecided (see _treatments).
@@ -621,7 +620,9 @@ def _diagnosis(ev: _Evaluator, plan: _Plan) -> tuple[Diagnosis, list[ExclusionRe
         words = {"history": "the obstetric history", "physical_exam": "the examination in this pregnancy"}
         summary = "Meets the criteria on " + " and ".join(words[b] for b in basis) + "."
         if "history" in basis and present:
-            summary += f" In this pregnancy {', '.join(present)} recorded: the acute picture is not cervical insufficiency."
+            summary += (
+                f" In this pregnancy {', '.join(present)} recorded: the acute picture is not cervical insufficiency."
+            )
     pathways = {"history": _verdict(history), "physical_exam": _verdict(exam)}
     criteria = [ev.trace(r) for r in plan.criteria]
     if status == "not_met":
@@ -793,7 +794,7 @@ def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
                 reason = _undecided_reason(ev, turning, statement)
                 for r, _ in turning:
                     deciding += [m for m in ev.missing_of(r) if m not in deciding]
-        cautions = relative if relative and blocking and status in ("recommended", "consider", "insufficient_data") else []
+        cautions = relative if relative and blocking and status in IN_PLAY else []
         if cautions:
             reason += f" Relative contraindication present ({'; '.join(cautions)}): a decision for senior review."
         result = {
@@ -825,7 +826,7 @@ def _could_change(status: str, not_excluded: list[str], could: list[tuple[list[s
     before the one that matched matters when it would set another status, and for an option
     not offered only when it would offer it.
     """
-    offered_or_open = status in OFFERED or status == "insufficient_data"
+    offered_or_open = status in IN_PLAY
     parts: list[str] = []
     if not_excluded and offered_or_open:
         parts.append(f"not yet excluded, any of these would rule it out: {', '.join(t.lower() for t in not_excluded)}")
@@ -855,13 +856,7 @@ def _collect_missing(
             if what not in bucket:
                 bucket.append(what)
 
-    if diagnosis.status == "insufficient_data":
-        for trace in diagnosis.criteria:
-            if diagnosis.pathways[plan.pathway_of[trace.rule_id]] == "insufficient_data":
-                add(trace.missing, "diagnosis")
-        if diagnosis.pathways["physical_exam"] == "insufficient_data":
-            for e in exclusions:
-                add(e.trace.missing, "diagnosis")
+    add(_diagnosis_fields(plan, diagnosis, exclusions), "diagnosis")
     blocked = cerclage.now == "contraindicated"
     for trace in cerclage.indications:
         # With an absolute contraindication present, no answer could make cerclage an option.
@@ -947,11 +942,8 @@ def _settled_summary(cerclage: Cerclage, treatments: list[TreatmentResult]) -> C
             "Indication not settled by the answers given, but no cerclage option waits on them: "
             "each is offered or ruled out for this case as shown."
         )
-    if cerclage.summary.startswith(_BLOCKED_PREFIX := "Indication cannot be decided yet"):
-        rest = cerclage.summary.split(" Contraindicated now: ", 1)
-        if len(rest) == 2:
-            summary += " Contraindicated now: " + rest[1]
-    return replace(cerclage, summary=summary)
+    _, blocked, absolute = cerclage.summary.partition(" Contraindicated now: ")
+    return replace(cerclage, summary=summary + (blocked + absolute if blocked else ""))
 
 
 def assess_all(case: Case, kb: KnowledgeBase | None = None) -> AllAssessments:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:  # the engine's result types; imported for annotations only (assess imports this module)
     from dashboard.assess import Cerclage, Cite, Diagnosis, TreatmentResult
@@ -37,12 +37,14 @@ STATUS_PHRASE = {
     "insufficient_data": "cannot be decided yet",
 }
 _RULED_OUT_ORDER = {"contraindicated": 0, "not_recommended": 1, "no_stated_position": 2, "not_applicable": 3}
-_INDICATION_OPTION = {
-    "history": "history_indicated_cerclage",
-    "ultrasound": "ultrasound_indicated_cerclage",
-    "physical_exam": "physical_exam_indicated_cerclage",
+OFFERED = ("recommended", "consider")  # the statuses that put an option on the table, strongest first
+IN_PLAY = (*OFFERED, "insufficient_data")  # offered, or still to be decided
+# A cerclage-indication rule is named GUIDELINE-HIC, -USI or -PEI (a test pins it): its option and words.
+_INDICATION_OF_RULE = {
+    "HIC": ("history_indicated_cerclage", "History"),
+    "USI": ("ultrasound_indicated_cerclage", "Ultrasound"),
+    "PEI": ("physical_exam_indicated_cerclage", "Physical-examination"),
 }
-_INDICATION_WORDS = {"history": "History", "ultrasound": "Ultrasound", "physical_exam": "Physical-examination"}
 _CONTEXT_LABELS = ("Fetuses", "Gestational age")  # said elsewhere; the findings that met it are named
 CONFIRM_FIRST = 3  # answers named to get first: a short list a clinician can act on
 
@@ -121,10 +123,7 @@ def derive_bottom_line(
     diagnosis_fields: Sequence[str],
 ) -> BottomLine:
     """The bottom line of one guideline's assessment (``assess`` calls this; nothing else words a verdict)."""
-    offered = sorted(
-        (t for t in treatments if t.status in ("recommended", "consider")),
-        key=lambda t: t.status != "recommended",
-    )
+    offered = sorted((t for t in treatments if t.status in OFFERED), key=lambda t: OFFERED.index(t.status))
     offered_items = [LineItem(t.treatment, t.short_name, t.status, t.reason, t.citations) for t in offered]
     undecided = [t for t in treatments if t.status == "insufficient_data"]
     undecided_items = [
@@ -141,7 +140,9 @@ def derive_bottom_line(
         (t for t in treatments if t.status in _RULED_OUT_ORDER), key=lambda t: _RULED_OUT_ORDER[t.status]
     )
     ruled_items = [
-        LineItem(t.treatment, t.short_name, t.status, f"{STATUS_PHRASE[t.status].capitalize()}: {t.rule_title}", t.citations)
+        LineItem(
+            t.treatment, t.short_name, t.status, f"{STATUS_PHRASE[t.status].capitalize()}: {t.rule_title}", t.citations
+        )
         for t in ruled
     ]
 
@@ -149,15 +150,16 @@ def derive_bottom_line(
     by_id = {t.treatment: t for t in treatments}
     not_open = []
     for trace in cerclage.indications:
-        option = by_id.get(_INDICATION_OPTION.get(_indication_of(trace.rule_id), ""))
-        if trace.status == "met" and option is not None and option.status not in ("recommended", "consider"):
-            which = _INDICATION_WORDS[_indication_of(trace.rule_id)]
+        tid, which = _INDICATION_OF_RULE.get(trace.rule_id.rsplit("-", 1)[-1], ("", ""))
+        option = by_id.get(tid)
+        if trace.status == "met" and option is not None and option.status not in OFFERED:
             met_on = "; ".join(
                 f"{v.label}: {v.value}" for v in trace.values if v.result == "met" and v.label not in _CONTEXT_LABELS
             )
             now = STATUS_PHRASE.get(option.status, option.status)
             not_open.append(
-                f"{which} indication met ({met_on}), but not open now: {option.short_name} is {now} ({option.rule_title})."
+                f"{which} indication met ({met_on}), but not open now: "
+                f"{option.short_name} is {now} ({option.rule_title})."
             )
 
     # The answers to get first: those that decide the most undecided options (the diagnosis counts
@@ -211,13 +213,7 @@ def derive_bottom_line(
     )
 
 
-def _indication_of(rule_id: str) -> str:
-    """GUIDELINE-HIC / -USI / -PEI name the indication (a test pins the naming)."""
-    return {"HIC": "history", "USI": "ultrasound", "PEI": "physical_exam"}.get(rule_id.rsplit("-", 1)[-1], "")
-
-
-def bottom_line_fields(line: Any) -> dict[str, Any]:
-    """The bottom line as JSON-ready data (the CLI's ``bottom_line`` object)."""
-    from dataclasses import asdict
-
-    return asdict(line)
+def option_of_indication(rule_id: str) -> str | None:
+    """The option a cerclage-indication rule (GUIDELINE-HIC, -USI or -PEI) opens, or None."""
+    hit = _INDICATION_OF_RULE.get(rule_id.rsplit("-", 1)[-1])
+    return hit[0] if hit else None

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from dashboard.assess import NOT_OFFERED, AllAssessments, Assessment, Cite, MissingInput, Window, stances_differ
+from dashboard.bottomline import IN_PLAY, option_of_indication
 from dashboard.fields import SECTIONS
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, READ_AT, THIRD_PARTY, KnowledgeBase
 
@@ -310,18 +311,6 @@ def window_rows(windows: list[Window], statuses: Mapping[str, str] | None = None
         }
         for w in windows
     ]
-
-
-# A cerclage-indication rule is named GUIDELINE-HIC, -USI or -PEI (a test pins it); its option:
-_OPTION_OF_INDICATION = {
-    "HIC": "history_indicated_cerclage",
-    "USI": "ultrasound_indicated_cerclage",
-    "PEI": "physical_exam_indicated_cerclage",
-}
-
-
-def option_of_indication(rule_id: str) -> str | None:
-    return _OPTION_OF_INDICATION.get(rule_id.rsplit("-", 1)[-1])
 
 
 def _options_now(a: Assessment) -> dict[str, str]:
@@ -693,7 +682,8 @@ def bottom_line_markdown(line: Any, badge: Callable[[str, str], str] | None = No
     if line.offered:
         out += ["", "**Can be offered now** (strongest first)"]
         out += [
-            f"- {tag(i.status, words(i.status).split(' ', 1)[1])} **{md_text(i.name)}**: {md_text(i.text)} {marks(i.citations)}"
+            f"- {tag(i.status, words(i.status).split(' ', 1)[1])} **{md_text(i.name)}**: "
+            f"{md_text(i.text)} {marks(i.citations)}"
             for i in line.offered
         ]
     if line.undecided:
@@ -746,5 +736,7 @@ def sidebar_bottom_line(line: Any) -> str:
 def option_order(a: Assessment) -> list[int]:
     """Indexes of a guideline's options: offered now (recommended, then consider), then undecided,
     then the rest in the knowledge base's order, the order the bottom line lists them in."""
-    rank = {"recommended": 0, "consider": 1, "insufficient_data": 2}
-    return sorted(range(len(a.treatments)), key=lambda i: rank.get(a.treatments[i].status, 3))
+    return sorted(
+        range(len(a.treatments)),
+        key=lambda i: IN_PLAY.index(a.treatments[i].status) if a.treatments[i].status in IN_PLAY else len(IN_PLAY),
+    )

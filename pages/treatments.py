@@ -4,9 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.assess import Cite
+from dashboard.bottomline import IN_PLAY
 from dashboard.charts import cervical_length_chart, forest_spec, timeline
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES
 from dashboard.ui import (
+    PERSIST,
     badge,
     blocked_by_problems,
     bottom_line_card,
@@ -14,7 +16,6 @@ from dashboard.ui import (
     current_case,
     entered_twice_warning,
     guideline,
-    PERSIST,
     knowledge_base,
     require_frame,
     sources,
@@ -68,7 +69,7 @@ st.table(status_table)
 # ------------------------------------------------------------------ side by side detail
 st.subheader("Side by side: who, when, evidence, harms and each guideline's stance")
 all_cards = treatment_cards(kb, result, g)
-in_play = [i for i in order if a.treatments[i].status in ("recommended", "consider", "insufficient_data")]
+in_play = [i for i in order if a.treatments[i].status in IN_PLAY]
 left_out = [i for i in order if i not in in_play]
 st.caption(f"Offered now or still to be decided under {GUIDELINE_NAMES[g]}: {len(in_play)} of {len(order)} options.")
 shown = list(in_play)
@@ -79,7 +80,7 @@ if left_out and st.toggle(
 ):
     shown += left_out
 for start in range(0, len(shown), 3):
-    for col, i in zip(st.columns(3), shown[start : start + 3]):
+    for col, i in zip(st.columns(3), shown[start : start + 3], strict=False):  # the last row may be short
         card, option = all_cards[i], a.treatments[i]
         with col.container(border=True):
             withdrawn = card["withdrawn"] and "withdrawn" not in card["name"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,15 @@ from streamlit.testing.v1 import AppTest
 from dashboard.kb import KnowledgeBase, default_knowledge_base
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def at() -> Iterator[AppTest]:
+    """The dashboard after its first run, on its default page, with an empty case (AppTest tests)."""
+    app = AppTest.from_file(str(REPO_ROOT / "streamlit_app.py"), default_timeout=60)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    yield app
 
 
 @pytest.fixture

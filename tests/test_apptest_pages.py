@@ -10,7 +10,6 @@ same case, never from numbers written into the tests.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from dashboard.assess import AllAssessments, Cite, assess_all
+from dashboard.bottomline import IN_PLAY
 from dashboard.case import Case, CaseError, case_from_json
 from dashboard.fields import SECTIONS, label_of, place_of
 from dashboard.intake import SCANS, case_to_form, cell_key, form_to_case, key, rows_key
@@ -70,15 +70,6 @@ def entrypoint_runs_on_every_rerun(monkeypatch: pytest.MonkeyPatch) -> None:
         original_init(self, *args, **kwargs)
 
     monkeypatch.setattr(PagesManager, "__init__", init)
-
-
-@pytest.fixture
-def at() -> Iterator[AppTest]:
-    """The dashboard after its first run, on its default page, with an empty case."""
-    app = AppTest.from_file(str(APP), default_timeout=60)
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    yield app
 
 
 def scenario(name: str) -> Case:
@@ -307,7 +298,7 @@ def test_treatments_table_shows_each_short_name_and_status(at: AppTest, case_nam
     expected_names = [result.guidelines["acog"].treatments[i].short_name for i in order]
     assert list(table["Option"]) == expected_names
     for g in GUIDELINES:
-        for row, i in zip(table[GUIDELINE_NAMES[g]], order):
+        for row, i in zip(table[GUIDELINE_NAMES[g]], order, strict=True):
             treatment = result.guidelines[g].treatments[i]
             assert row.startswith(words(treatment.status)), (g, treatment.short_name, row)
 
@@ -317,7 +308,7 @@ def test_treatment_cards_show_this_cases_status(at: AppTest, case_name: str) -> 
     """Each option's card is headed by its short name and badged with this case's status."""
     a = load(at, scenario(case_name)).guidelines["acog"]
     order = option_order(a)
-    in_play = [a.treatments[i] for i in order if a.treatments[i].status in ("recommended", "consider", "insufficient_data")]
+    in_play = [a.treatments[i] for i in order if a.treatments[i].status in IN_PLAY]
 
     open_page(at, "treatments")
 
@@ -362,7 +353,7 @@ def test_guideline_radio_switches_the_treatments_page(at: AppTest, guideline: st
     chosen = GUIDELINE_NAMES[guideline]
     assert any(t.startswith(f"Ordered by {chosen}, the guideline chosen in the sidebar") for t in texts(at))
     a = result.guidelines[guideline]
-    in_play = [a.treatments[i] for i in option_order(a) if a.treatments[i].status in ("recommended", "consider", "insufficient_data")]
+    in_play = [a.treatments[i] for i in option_order(a) if a.treatments[i].status in IN_PLAY]
     case_badges = [b for b in badges(at) if b.startswith("This case: ")]
     assert case_badges == [f"This case: {words(t.status).split(' ', 1)[1]}" for t in in_play]
     card = [m.value for m in at.main.markdown if m.value.startswith("**Bottom line under")]

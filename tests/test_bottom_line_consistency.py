@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from dashboard.assess import NOT_OFFERED, OFFERED, Assessment, assess, assess_all
-from dashboard.bottomline import CONFIRM_FIRST, BottomLine, ToConfirm
+from dashboard.assess import NOT_OFFERED, Assessment, assess, assess_all
+from dashboard.bottomline import CONFIRM_FIRST, OFFERED, BottomLine, ToConfirm
 from dashboard.case import Case, CaseError, case_from_dict
 from dashboard.facts import field_is_missing, field_is_unknown
 from dashboard.fields import FIELD_LABELS
