@@ -172,6 +172,18 @@ class Exam(_Strict):
     cervical_dilation_cm: Annotated[float | None, Field(ge=0, le=10, strict=True, description="centimetres, 0 to 10")] = None
     membranes_at_or_beyond_os: Tri = Tri.unknown
 
+    @model_validator(mode="after")
+    def _no_membranes_through_a_closed_os(self) -> "Exam":
+        # Membranes at or beyond the external os need an open os: the two answers cannot both be
+        # true, and the tool will not choose between them for the clinician.
+        if self.cervical_dilation_cm == 0 and self.membranes_at_or_beyond_os == Tri.present:
+            raise _PathError(
+                ("exam", "membranes_at_or_beyond_os"),
+                "is 'present', but the cervical dilation is 0 cm (closed): membranes cannot be at or beyond "
+                "a closed external os; check both answers",
+            )
+        return self
+
 
 class Ultrasound(_Strict):
     cervical_lengths: list[CervicalLengthScan] = Field(default_factory=list)

@@ -133,7 +133,7 @@ def case_dicts(draw: st.DrawFn) -> dict[str, Any]:
         },
         "risk_factors": {name: draw(tri) for name in _RISK_FACTORS},
         "symptoms": {name: draw(tri) for name in _SYMPTOMS},
-        "exam": {"cervical_dilation_cm": draw(_DILATION), "membranes_at_or_beyond_os": draw(tri)},
+        "exam": _exam(draw),
         "ultrasound": {"cervical_lengths": scans, "funneling": draw(tri)},
         "exclusions": {
             "labour": draw(tri),
@@ -144,6 +144,13 @@ def case_dicts(draw: st.DrawFn) -> dict[str, Any]:
         },
         "fetal": {name: draw(tri) for name in ("fetal_demise", "lethal_anomaly", "fetal_compromise")},
     }
+
+
+def _exam(draw: st.DrawFn) -> dict[str, Any]:
+    # The case format refuses membranes at or beyond a closed (0 cm) os.
+    dilation = draw(_DILATION)
+    membranes = draw(st.sampled_from(("absent", "unknown")) if dilation == 0 else tri)
+    return {"cervical_dilation_cm": dilation, "membranes_at_or_beyond_os": membranes}
 
 
 _CASE_DICTS = case_dicts()

@@ -179,6 +179,20 @@ def test_scan_dated_today_is_accepted() -> None:
     assert case.ultrasound.cervical_lengths[0].cervical_length_mm == 20
 
 
+def test_membranes_at_a_closed_os_are_refused_at_the_membranes_field() -> None:
+    """Membranes at or beyond the os with a closed (0 cm) cervix cannot both be true: refused, naming both."""
+    problems = problems_of({"exam": {"cervical_dilation_cm": 0, "membranes_at_or_beyond_os": "present"}})
+    assert [p for p, _ in problems] == ["exam.membranes_at_or_beyond_os"]
+    assert "0 cm" in problems[0][1] and "closed" in problems[0][1]
+
+
+@pytest.mark.parametrize("membranes", ["absent", "unknown"])
+def test_a_closed_os_with_membranes_absent_or_not_known_is_accepted(membranes: str) -> None:
+    """A closed cervix is accepted with the membranes answer absent or not yet given."""
+    case = case_from_dict({"exam": {"cervical_dilation_cm": 0, "membranes_at_or_beyond_os": membranes}})
+    assert case.exam.membranes_at_or_beyond_os.value == membranes
+
+
 @pytest.mark.parametrize("prior_cerclage", ["absent", "unknown"])
 @pytest.mark.parametrize(
     "detail, value",
