@@ -19,8 +19,8 @@ from functools import cache
 from operator import itemgetter
 from typing import Any, Literal
 
-from dashboard.bottomline import IN_PLAY, BottomLine, OtherPicture, derive_bottom_line
-from dashboard.case import Case
+from dashboard.bottomline import IN_PLAY, BottomLine, InPlace, OtherPicture, derive_bottom_line
+from dashboard.case import Case, cerclage_in_place_words
 from dashboard.facts import (
     CERCLAGE_DETAILS,
     CERVICAL_LENGTH_WINDOW_LAST_DAY,
@@ -175,7 +175,8 @@ NOT_OFFERED = frozenset({"not_applicable", "not_recommended", "contraindicated",
 GA_LABEL = SHORT_LABELS["gestational_age"]  # how a trace names the gestational age it tested
 # Case sections filled in by examining her now; a rule waiting only on these leaves a status
 # with a "could change" note rather than undecided (see _treatments).
-EXAMINATION_FINDINGS = ("exam.", "exclusions.", "fetal.", "symptoms.")
+# This pregnancy's findings at the visit, and a cerclage already in place in it.
+EXAMINATION_FINDINGS = ("exam.", "exclusions.", "fetal.", "symptoms.", "cerclage.")
 
 
 def stances_differ(statuses: Iterable[str]) -> bool:
@@ -306,6 +307,7 @@ class _Plan:
         self.indications = tuple((r.id, r.indication) for r in indications)
         self.contraindications = tuple((r.id, r.title) for r in kb.rules_tuple("contraindication", guideline))
         self.pictures = tuple(r.id for r in kb.rules_tuple("other_picture", guideline))
+        self.in_place = tuple(r.id for r in kb.rules_tuple("cerclage_in_place", guideline))
         self.windows = []
         for rule in kb.rules_tuple("timing_window", guideline):
             w = rule.window
@@ -359,6 +361,7 @@ class _Plan:
             *(r for r, _ in self.indications),
             *(r for r, _ in self.contraindications),
             *self.pictures,
+            *self.in_place,
             *(r for _, _, _, blocking, _ in self.treatments for r, *_ in blocking),
             *(r for _, _, _, _, candidates in self.treatments for r, *_ in candidates),
         ]
@@ -883,15 +886,20 @@ def assess(case: Case, guideline: str, kb: KnowledgeBase | None = None, _ev: _Ev
     cerclage = _cerclage(ev, plan)
     treatments = _treatments(ev, plan)
     cerclage = _settled_summary(cerclage, treatments)
+    if cerclage_in_place_words(ev.case.cerclage):  # the indication is the guideline's reading, not a new stitch
+        cerclage = replace(
+            cerclage, summary=cerclage.summary + " A cerclage is already in place: no further one is suggested."
+        )
     truth = ev.settle(plan)
-    pictures = [
-        OtherPicture(r, ev.static.trace_fields[r]["title"], ev.static.trace_fields[r]["statement"], ev.static.cites[r])
-        for r in plan.pictures
-        if truth[r] is True
-    ]
+    fields = ev.static.trace_fields
+    pictures, in_place = (
+        [OtherPicture(r, fields[r]["title"], fields[r]["statement"], ev.static.cites[r]) for r in ids if truth[r]]
+        for ids in (plan.pictures, plan.in_place)
+    )
     bottom_line = derive_bottom_line(
         guideline, plan.name, diagnosis, cerclage, treatments, pictures, _label, _section,
         _diagnosis_fields(plan, diagnosis, exclusions),
+        InPlace(cerclage_in_place_words(ev.case.cerclage), in_place),
     )  # fmt: skip
     return Assessment(
         guideline=guideline,

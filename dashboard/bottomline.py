@@ -13,7 +13,9 @@ statuses (``assess``), never from a second reading of the case:
   with the two or three answers to get first, ranked by how many undecided things they decide;
 - where the picture is something else (preterm labour, ruptured membranes, infection,
   bleeding, fetal demise, a short cervix found after 24 weeks): what it is, why this tool's
-  pathway stops, and the cited guidance that takes over.
+  pathway stops, and the cited guidance that takes over;
+- a cerclage already in place in this pregnancy: said first, with what the guideline says about
+  it (removal, a short cervix with the stitch in situ), or that its text we hold says nothing.
 """
 
 from __future__ import annotations
@@ -81,6 +83,14 @@ class OtherPicture:
 
 
 @dataclass(frozen=True)
+class InPlace:
+    """A cerclage already in place in this pregnancy: what it is, and what the guideline says about it."""
+
+    words: str  # "" when no cerclage is recorded as in place
+    notes: list[OtherPicture]
+
+
+@dataclass(frozen=True)
 class BottomLine:
     guideline: str
     guideline_name: str
@@ -96,6 +106,7 @@ class BottomLine:
     not_open: list[str]  # met indications whose option is not open now
     confirm_first: list[ToConfirm]
     other_pictures: list[OtherPicture]
+    in_place: InPlace
 
 
 def diagnosis_headline(status: str, basis: Sequence[str]) -> str:
@@ -121,8 +132,10 @@ def derive_bottom_line(
     label: Callable[[str], str],
     section: Callable[[str], str],
     diagnosis_fields: Sequence[str],
+    in_place: InPlace | None = None,
 ) -> BottomLine:
     """The bottom line of one guideline's assessment (``assess`` calls this; nothing else words a verdict)."""
+    in_place = in_place or InPlace("", [])
     offered = sorted((t for t in treatments if t.status in OFFERED), key=lambda t: OFFERED.index(t.status))
     offered_items = [LineItem(t.treatment, t.short_name, t.status, t.reason, t.citations) for t in offered]
     undecided = [t for t in treatments if t.status == "insufficient_data"]
@@ -152,6 +165,8 @@ def derive_bottom_line(
     for trace in cerclage.indications:
         tid, which = _INDICATION_OF_RULE.get(trace.rule_id.rsplit("-", 1)[-1], ("", ""))
         option = by_id.get(tid)
+        if in_place.words and option is not None and option.status == "not_applicable":
+            continue  # closed by the cerclage already in place, which the bottom line says first
         if trace.status == "met" and option is not None and option.status not in OFFERED:
             met_on = "; ".join(
                 f"{v.label}: {v.value}" for v in trace.values if v.result == "met" and v.label not in _CONTEXT_LABELS
@@ -190,11 +205,13 @@ def derive_bottom_line(
         head = "Nothing can be offered yet; still to be decided: " + "; ".join(i.name for i in undecided_items) + "."
     else:
         state = "nothing_offered"
-        head = "No option is offered for this case now."
+        head = f"No {'further ' if in_place.words else ''}option is offered for this case now."
     if state != "undecided" and undecided_items:
         head += " Cannot be decided yet: " + "; ".join(i.name for i in undecided_items) + "."
     if confirm:
         head += " Confirm first: " + "; ".join(c.label for c in confirm) + "."
+    if in_place.words:  # said first: it changes what every cerclage line means
+        head = f"{in_place.words}. {head}"
     return BottomLine(
         guideline=guideline,
         guideline_name=guideline_name,
@@ -210,6 +227,7 @@ def derive_bottom_line(
         not_open=not_open,
         confirm_first=confirm,
         other_pictures=list(pictures),
+        in_place=in_place,
     )
 
 

@@ -17,7 +17,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-CASE_FORMAT_VERSION = "1"
+CASE_FORMAT_VERSION = "2"
+# Version 2 (KB 1.4): each second-trimester loss says whether it was painless (ACOG's history
+# indication counts painless losses only, NICE and RCOG any spontaneous loss), and a cerclage
+# already in place in this pregnancy is recorded. A version 1 file is upgraded as it is read:
+# its losses were recorded as painless, so they stay so; what it lacks is left unknown.
+READABLE_FORMAT_VERSIONS = ("1", "2")
+V1_LOSSES = "painless_second_trimester_losses"  # the version 1 name of history.second_trimester_losses
 
 
 class Tri(str, enum.Enum):
@@ -49,6 +55,15 @@ class PriorCerclageReason(str, enum.Enum):
 class PriorCerclageRoute(str, enum.Enum):
     transvaginal = "transvaginal"
     transabdominal = "transabdominal"
+    unknown = "unknown"
+
+
+class CerclageIndication(str, enum.Enum):
+    """What a cerclage placed in this pregnancy was placed for."""
+
+    history = "history"
+    ultrasound = "ultrasound"
+    physical_exam = "physical_exam"  # exam-indicated (rescue, emergency)
     unknown = "unknown"
 
 
@@ -87,6 +102,14 @@ class PriorBirth(_Strict):
     gestational_age: GestationalAge | None = None
 
 
+class PriorLoss(_Strict):
+    """One earlier second-trimester loss; its gestational age and whether it was painless may be unknown."""
+
+    gestational_age: GestationalAge | None = None
+    # Painless dilation without labour, abruption or infection: what ACOG's history indication counts.
+    painless: Tri = Tri.unknown
+
+
 class CervicalLengthScan(_Strict):
     """One transvaginal cervical-length measurement in this pregnancy."""
 
@@ -101,9 +124,9 @@ CERCLAGE_DETAIL_FIELDS = ("prior_cerclage_reason", "prior_cerclage_route", "prio
 class History(_Strict):
     """Obstetric history before this pregnancy."""
 
-    # Second-trimester losses attributed to painless cervical dilation (no labour or abruption).
-    # None = not known; [] = none. Each loss may carry its gestational age (13+0 to 27+6).
-    painless_second_trimester_losses: list[PriorBirth] | None = None
+    # Spontaneous second-trimester losses, each saying whether it was painless (no labour,
+    # abruption or infection). None = not known; [] = none. Gestational age 13+0 to 27+6 if known.
+    second_trimester_losses: list[PriorLoss] | None = None
     # Spontaneous preterm births (before 37+0); None = not known; [] = none.
     spontaneous_preterm_births: list[PriorBirth] | None = None
     prior_cerclage: Tri = Tri.unknown
@@ -112,9 +135,9 @@ class History(_Strict):
     # "Failed": loss or birth before 28+0 weeks despite the cerclage (FIGO-CERC, MAVRIC).
     prior_cerclage_failed: Tri = Tri.unknown
 
-    @field_validator("painless_second_trimester_losses")
+    @field_validator("second_trimester_losses")
     @classmethod
-    def _losses_in_second_trimester(cls, value: list[PriorBirth] | None) -> list[PriorBirth] | None:
+    def _losses_in_second_trimester(cls, value: list[PriorLoss] | None) -> list[PriorLoss] | None:
         for index, loss in enumerate(value or []):
             ga = loss.gestational_age
             if ga is not None and not (13 * 7 <= ga.total_days <= 27 * 7 + 6):
@@ -207,10 +230,84 @@ class FetalStatus(_Strict):
     fetal_compromise: Tri = Tri.unknown
 
 
+# Details of a cerclage in this pregnancy: answered only when it is known to be in place.
+CERCLAGE_NOW_DETAIL_FIELDS = ("route", "indication", "placed_at")
+
+
+class CerclageNow(_Strict):
+    """A cerclage already in place in this pregnancy (placing another is then a different question)."""
+
+    in_place: Tri = Tri.unknown
+    route: PriorCerclageRoute = PriorCerclageRoute.unknown
+    indication: CerclageIndication = CerclageIndication.unknown
+    # Gestational age it was placed at; None = not recorded (a transabdominal one may predate the pregnancy).
+    placed_at: GestationalAge | None = None
+
+    @model_validator(mode="after")
+    def _details_need_a_cerclage(self) -> "CerclageNow":
+        if self.in_place != Tri.present:
+            for name in CERCLAGE_NOW_DETAIL_FIELDS:
+                value = getattr(self, name)
+                if value is not None and getattr(value, "value", None) != "unknown":
+                    raise _PathError(
+                        ("cerclage", name),
+                        f"is given, but a cerclage in place in this pregnancy is '{self.in_place.value}', "
+                        "not 'present'",
+                    )
+        return self
+
+
+_INDICATION_WORDS = {"history": "history-indicated", "ultrasound": "ultrasound-indicated", "physical_exam": "rescue"}
+
+
+def cerclage_in_place_words(now: CerclageNow) -> str:
+    """The cerclage in place in words ("A transvaginal cerclage is in place (history-indicated), placed at 14+2
+    weeks"), or "" when none is recorded as in place."""
+    if now.in_place != Tri.present:
+        return ""
+    route = "" if now.route == PriorCerclageRoute.unknown else f" {now.route.value}"
+    notes = [] if now.indication == CerclageIndication.unknown else [_INDICATION_WORDS[now.indication.value]]
+    if now.placed_at is None:
+        notes.append("date placed not recorded")
+    if now.route == PriorCerclageRoute.unknown:
+        notes.append("route not recorded")
+    text = f"A{route} cerclage is in place" + (f" ({'; '.join(notes)})" if notes else "")
+    return text + (f", placed at {now.placed_at} weeks" if now.placed_at else "")
+
+
+def upgrade(data: dict[str, Any]) -> dict[str, Any]:
+    """A case document in the current format: a version 1 document (or one with no version) is upgraded.
+
+    Version 1 recorded only painless losses, so each of its losses is painless; it had no field
+    for a cerclage in this pregnancy, which is left unknown. Any other version is left for the
+    model to refuse by name.
+    """
+    version = data.get("format_version", "1")
+    if version != "1":
+        return data
+    out = {**data, "format_version": CASE_FORMAT_VERSION}
+    history = out.get("history")
+    if isinstance(history, dict) and V1_LOSSES in history:
+        history = dict(history)
+        losses = history.pop(V1_LOSSES)
+        if isinstance(losses, list):
+            for index, loss in enumerate(losses):
+                if isinstance(loss, dict) and "painless" in loss:  # version 1 had no such answer
+                    raise _PathError(
+                        ("history", V1_LOSSES, index, "painless"),
+                        "is not a field of case format version 1 (its losses were all painless); "
+                        'write the file as format_version "2" to answer it',
+                    )
+            losses = [{**loss, "painless": "present"} if isinstance(loss, dict) else loss for loss in losses]
+        history["second_trimester_losses"] = losses
+        out["history"] = history
+    return out
+
+
 class Case(_Strict):
     """One patient's findings. No identifiers; nothing free-text."""
 
-    format_version: Literal["1"] = CASE_FORMAT_VERSION
+    format_version: Literal["2"] = CASE_FORMAT_VERSION
     gestational_age: GestationalAge | None = None
     fetuses: Annotated[int | None, Field(ge=1, le=6, strict=True, description="number of fetuses, 1 to 6")] = None
     history: History = Field(default_factory=History)
@@ -220,6 +317,12 @@ class Case(_Strict):
     ultrasound: Ultrasound = Field(default_factory=Ultrasound)
     exclusions: Exclusions = Field(default_factory=Exclusions)
     fetal: FetalStatus = Field(default_factory=FetalStatus)
+    cerclage: CerclageNow = Field(default_factory=CerclageNow)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        return upgrade(data) if isinstance(data, dict) else data
 
     @model_validator(mode="after")
     def _scans_not_after_today(self) -> "Case":
@@ -228,6 +331,12 @@ class Case(_Strict):
             if today is not None and scan.gestational_age.total_days > today.total_days:
                 where = ("ultrasound", "cervical_lengths", index, "gestational_age")
                 raise _PathError(where, _late(scan.gestational_age, today))
+        placed = self.cerclage.placed_at
+        if today is not None and placed is not None and placed.total_days > today.total_days:
+            raise _PathError(
+                ("cerclage", "placed_at"),
+                f"cerclage placed at {placed} weeks is after the current gestational age {today}",
+            )
         return self
 
 
@@ -243,7 +352,7 @@ def history_entered_twice(case: Case) -> list[GestationalAge]:
     pregnancy entered in both lists is counted twice where a rule counts losses and births
     together (RCOG-HIC: three or more), so the clinician is asked to check.
     """
-    losses = case.history.painless_second_trimester_losses or []
+    losses = case.history.second_trimester_losses or []
     births = case.history.spontaneous_preterm_births or []
     both = {loss.gestational_age for loss in losses} & {birth.gestational_age for birth in births}
     return sorted((ga for ga in both if ga is not None), key=lambda ga: ga.total_days)
@@ -317,6 +426,14 @@ def _friendly(error: dict[str, Any]) -> tuple[str, str]:
         message = "is not a field of the case format (names, record numbers, dates and free text are not accepted)"
     elif kind == "missing":
         message = "is required"
+    elif kind == "literal_error" and loc == ("format_version",):
+        readable = " or ".join(f'"{v}"' for v in READABLE_FORMAT_VERSIONS)
+        given = error.get("input")
+        message = (
+            f"{given!r} is not a case-format version this tool reads ({readable})"
+            if isinstance(given, str)
+            else f"is {given!r}, not text: write the version in quotes ({readable})"
+        )
     elif message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     return _path(loc), message
@@ -344,6 +461,11 @@ def _scans_after_today(data: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+def _as_v1(path: str) -> str:
+    new = "history.second_trimester_losses"
+    return f"history.{V1_LOSSES}" + path[len(new):] if path.startswith(new) else path
+
+
 def case_from_dict(data: Any) -> Case:
     """Validate a parsed case; raises CaseError naming every bad field."""
     if not isinstance(data, dict):
@@ -352,6 +474,15 @@ def case_from_dict(data: Any) -> Case:
         return Case.model_validate(data)
     except ValidationError as exc:
         problems = [_friendly(e) for e in exc.errors(include_url=False)]
+        if data.get("format_version", "1") == "1":  # name a version 1 file's fields as it wrote them
+            problems = [(_as_v1(path), message) for path, message in problems]
+        elif data.get("format_version") == CASE_FORMAT_VERSION:
+            old = f"history.{V1_LOSSES}"
+            problems = [
+                (path, message if path != old else "is the version 1 name of this list: a version 2 file calls it "
+                 "history.second_trimester_losses, with 'painless' answered for each loss")
+                for path, message in problems
+            ]
         # The model checks scan dates only once every field is valid, and stops at the first;
         # a file is refused as a whole, so name every late scan now, with the other problems.
         problems += [p for p in _scans_after_today(data) if p not in problems]

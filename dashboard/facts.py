@@ -19,10 +19,13 @@ from typing import Any, Literal
 
 from dashboard.case import (
     CERCLAGE_DETAIL_FIELDS,
+    CERCLAGE_NOW_DETAIL_FIELDS,
     Amniocentesis,
+    CerclageIndication,
     Case,
     PriorBirth,
     PriorCerclageReason,
+    PriorLoss,
     PriorCerclageRoute,
     Tri,
 )
@@ -157,11 +160,11 @@ def _tri_any(values: list[Any]) -> Any:
     return "absent"
 
 
-def _count(items: list[PriorBirth] | None) -> Any:
+def _count(items: list[PriorBirth] | list[PriorLoss] | None) -> Any:
     return UNKNOWN if items is None else len(items)
 
 
-def _any_birth(items: list[PriorBirth] | None, test: Callable[[int], bool]) -> Any:
+def _any_birth(items: list[PriorBirth] | list[PriorLoss] | None, test: Callable[[int], bool]) -> Any:
     """present if any entry's gestational age passes ``test``; absent only when all are known to fail."""
     if items is None:
         return UNKNOWN
@@ -176,6 +179,7 @@ def _any_birth(items: list[PriorBirth] | None, test: Callable[[int], bool]) -> A
 
 
 GA_MAX_DAYS = 42 * 7 + 6
+LOSSES_PAINLESS = "history.second_trimester_losses.painless"  # "was each loss painless?", one answer per loss
 
 
 # -- pregnancy ------------------------------------------------------------------------
@@ -197,23 +201,29 @@ def _fetuses(case: Case) -> Any:
 @_fact(
     "painless_second_trimester_losses",
     "number",
-    "Number of earlier second-trimester losses attributed to painless cervical dilation.",
-    ("history.painless_second_trimester_losses",),
+    "Number of earlier second-trimester losses from painless cervical dilation (a range while some losses "
+    "are not known to be painless or not).",
+    ("history.second_trimester_losses", "history.second_trimester_losses.painless"),
     unit="losses",
     range=(0, 20),
 )
-def _losses(case: Case) -> Any:
-    return _count(case.history.painless_second_trimester_losses)
+def _painless_losses(case: Case) -> Any:
+    losses = case.history.second_trimester_losses
+    if losses is None:
+        return UNKNOWN
+    painless = sum(loss.painless == Tri.present for loss in losses)
+    undecided = sum(loss.painless == Tri.unknown for loss in losses)
+    return Interval(painless, painless + undecided) if undecided else painless
 
 
 @_fact(
     "mid_trimester_loss_from_16_weeks",
     "tri",
-    "An earlier mid-trimester loss at 16+0 weeks or later.",
-    ("history.painless_second_trimester_losses",),
+    "An earlier spontaneous mid-trimester loss at 16+0 weeks or later, painless or not.",
+    ("history.second_trimester_losses",),
 )
 def _loss_from_16(case: Case) -> Any:
-    return _any_birth(case.history.painless_second_trimester_losses, lambda d: d >= 16 * 7)
+    return _any_birth(case.history.second_trimester_losses, lambda d: d >= 16 * 7)
 
 
 @_fact(
@@ -261,36 +271,37 @@ def _any_sptb(case: Case) -> Any:
 
 # In US usage a pregnancy ending at 20+0 weeks or later is a birth (stillbirth), not a
 # miscarriage [AAFP-2007], and ACOG counts births after cervical insufficiency as spontaneous
-# preterm births [ACOG-PB130]. So for the ACOG rules a painless loss from 20+0 weeks counts.
+# preterm births [ACOG-PB130]. So for the ACOG rules a spontaneous loss from 20+0 weeks counts,
+# painless or not.
 US_BIRTH_FROM_DAYS = 20 * 7
 
 
 @_fact(
     "us_prior_spontaneous_preterm_birth",
     "tri",
-    "An earlier spontaneous preterm birth, counting painless second-trimester losses from 20+0 weeks as "
+    "An earlier spontaneous preterm birth, counting second-trimester losses from 20+0 weeks as "
     "births (US convention).",
-    ("history.spontaneous_preterm_births", "history.painless_second_trimester_losses"),
+    ("history.spontaneous_preterm_births", "history.second_trimester_losses"),
 )
 def _us_sptb(case: Case) -> Any:
     h = case.history
     births = UNKNOWN if h.spontaneous_preterm_births is None else ("present" if h.spontaneous_preterm_births else "absent")
-    return _tri_any([births, _any_birth(h.painless_second_trimester_losses, lambda d: d >= US_BIRTH_FROM_DAYS)])
+    return _tri_any([births, _any_birth(h.second_trimester_losses, lambda d: d >= US_BIRTH_FROM_DAYS)])
 
 
 @_fact(
     "us_prior_spontaneous_preterm_birth_before_34_weeks",
     "tri",
-    "An earlier spontaneous preterm birth before 34+0 weeks, counting painless second-trimester losses from "
+    "An earlier spontaneous preterm birth before 34+0 weeks, counting second-trimester losses from "
     "20+0 weeks as births (US convention).",
-    ("history.spontaneous_preterm_births", "history.painless_second_trimester_losses"),
+    ("history.spontaneous_preterm_births", "history.second_trimester_losses"),
 )
 def _us_sptb_before_34(case: Case) -> Any:
     h = case.history
     return _tri_any(
         [
             _any_birth(h.spontaneous_preterm_births, lambda d: d < 34 * 7),
-            _any_birth(h.painless_second_trimester_losses, lambda d: d >= US_BIRTH_FROM_DAYS),
+            _any_birth(h.second_trimester_losses, lambda d: d >= US_BIRTH_FROM_DAYS),
         ]
     )
 
@@ -298,14 +309,14 @@ def _us_sptb_before_34(case: Case) -> Any:
 @_fact(
     "prior_loss_or_preterm_birth",
     "tri",
-    "Any earlier second-trimester loss or spontaneous preterm birth.",
-    ("history.painless_second_trimester_losses", "history.spontaneous_preterm_births"),
+    "Any earlier second-trimester loss (painless or not) or spontaneous preterm birth.",
+    ("history.second_trimester_losses", "history.spontaneous_preterm_births"),
 )
 def _loss_or_ptb(case: Case) -> Any:
     h = case.history
     parts = [
         UNKNOWN if items is None else ("present" if items else "absent")
-        for items in (h.painless_second_trimester_losses, h.spontaneous_preterm_births)
+        for items in (h.second_trimester_losses, h.spontaneous_preterm_births)
     ]
     return _tri_any(parts)
 
@@ -314,12 +325,12 @@ def _loss_or_ptb(case: Case) -> Any:
     "preterm_births_and_losses",
     "number",
     "Earlier spontaneous preterm births plus second-trimester losses (a lower bound when one is not known).",
-    ("history.painless_second_trimester_losses", "history.spontaneous_preterm_births"),
+    ("history.second_trimester_losses", "history.spontaneous_preterm_births"),
     unit="pregnancies",
     range=(0, 40),
 )
 def _ptb_plus_losses(case: Case) -> Any:
-    losses, births = case.history.painless_second_trimester_losses, case.history.spontaneous_preterm_births
+    losses, births = case.history.second_trimester_losses, case.history.spontaneous_preterm_births
     known = (0 if losses is None else len(losses)) + (0 if births is None else len(births))
     if losses is not None and births is not None:
         return known
@@ -397,6 +408,43 @@ def _failed_tv(case: Case) -> Any:
     return UNKNOWN
 
 
+# -- a cerclage in this pregnancy ------------------------------------------------------
+
+
+@_fact("cerclage_in_place", "tri", "A cerclage already in place in this pregnancy.", ("cerclage.in_place",))
+def _cerclage_now(case: Case) -> Any:
+    return _tri(case.cerclage.in_place)
+
+
+def _cerclage_now_by(case: Case, route: PriorCerclageRoute) -> Any:
+    now = case.cerclage
+    if now.in_place == Tri.absent:
+        return "absent"
+    if now.route not in (route, PriorCerclageRoute.unknown):
+        return "absent"
+    return "present" if now.in_place == Tri.present and now.route == route else UNKNOWN
+
+
+@_fact(
+    "transvaginal_cerclage_in_place",
+    "tri",
+    "A transvaginal cerclage in place in this pregnancy.",
+    ("cerclage.in_place", "cerclage.route"),
+)
+def _tv_now(case: Case) -> Any:
+    return _cerclage_now_by(case, PriorCerclageRoute.transvaginal)
+
+
+@_fact(
+    "transabdominal_cerclage_in_place",
+    "tri",
+    "A transabdominal cerclage in place in this pregnancy.",
+    ("cerclage.in_place", "cerclage.route"),
+)
+def _tac_now(case: Case) -> Any:
+    return _cerclage_now_by(case, PriorCerclageRoute.transabdominal)
+
+
 @_fact(
     "cervical_risk_factor",
     "tri",
@@ -440,6 +488,22 @@ def _shortest(case: Case, low: int | None, high: int | None, high_inclusive: boo
         if (low is None or day >= low) and (high is None or (day <= high if high_inclusive else day < high)):
             lengths.append(scan.cervical_length_mm)
     return min(lengths) if lengths else UNKNOWN
+
+
+@_fact(
+    "shortest_cervical_length_since_cerclage",
+    "number",
+    "Shortest cervical length measured after the cerclage in place was placed (scans on the day it was placed "
+    "are taken as before it).",
+    ("cerclage.in_place", "cerclage.placed_at", "ultrasound.cervical_lengths"),
+    unit="mm",
+    range=(0, 60),
+)
+def _shortest_since_cerclage(case: Case) -> Any:
+    now = case.cerclage
+    if now.in_place != Tri.present or now.placed_at is None:
+        return UNKNOWN
+    return _shortest(case, now.placed_at.total_days + 1, None, False)
 
 
 # The last day (in days of gestation) a windowed cervical-length fact can still be measured:
@@ -608,12 +672,15 @@ def compute_facts(case: Case) -> dict[str, Any]:
 
 def field_is_unknown(case: Case, path: str) -> bool:
     """True when the case field at ``path`` holds no answer yet."""
+    if path == LOSSES_PAINLESS:  # one answer per recorded loss
+        losses = case.history.second_trimester_losses
+        return losses is None or any(loss.painless == Tri.unknown for loss in losses)
     value: Any = case
     for part in path.split("."):
         value = getattr(value, part)
     if value is None:
         return True
-    if isinstance(value, (Tri, Amniocentesis, PriorCerclageReason, PriorCerclageRoute)):
+    if isinstance(value, (Tri, Amniocentesis, PriorCerclageReason, PriorCerclageRoute, CerclageIndication)):
         return value.value == "unknown"
     if isinstance(value, list):
         # No scan recorded means the cervical length is not known; an empty history list
@@ -626,6 +693,8 @@ def field_is_unknown(case: Case, path: str) -> bool:
 
 # Asked only once a cerclage in an earlier pregnancy is known to have happened.
 CERCLAGE_DETAILS = tuple(f"history.{name}" for name in CERCLAGE_DETAIL_FIELDS)
+# Asked only once a cerclage in this pregnancy is known to be in place.
+CERCLAGE_NOW_DETAILS = tuple(f"cerclage.{name}" for name in CERCLAGE_NOW_DETAIL_FIELDS)
 
 
 def field_is_missing(case: Case, path: str) -> bool:
@@ -636,6 +705,10 @@ def field_is_missing(case: Case, path: str) -> bool:
     """
     if path in CERCLAGE_DETAILS and case.history.prior_cerclage != Tri.present:
         return False
+    if path in CERCLAGE_NOW_DETAILS and case.cerclage.in_place != Tri.present:
+        return False
+    if path == LOSSES_PAINLESS and not case.history.second_trimester_losses:
+        return False  # asked of each loss once losses are recorded; until then the list is the question
     return field_is_unknown(case, path)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 SECTIONS: dict[str, str] = {
     "pregnancy": "This pregnancy",
+    "cerclage": "Cerclage in this pregnancy",
     "history": "Obstetric history",
     "risk_factors": "Cervical risk factors",
     "symptoms": "Symptoms",
@@ -20,7 +21,12 @@ SECTIONS: dict[str, str] = {
 FIELD_LABELS: dict[str, str] = {
     "gestational_age": "Current gestational age",
     "fetuses": "Number of fetuses",
-    "history.painless_second_trimester_losses": "Second-trimester losses with painless dilation",
+    "cerclage.in_place": "Cerclage already in place in this pregnancy",
+    "cerclage.route": "Route of the cerclage in place",
+    "cerclage.indication": "What the cerclage in place was placed for",
+    "cerclage.placed_at": "Gestational age the cerclage was placed at",
+    "history.second_trimester_losses": "Spontaneous second-trimester losses",
+    "history.second_trimester_losses.painless": "Whether each earlier loss was painless",
     "history.spontaneous_preterm_births": "Spontaneous preterm births",
     "history.prior_cerclage": "Cerclage in an earlier pregnancy",
     "history.prior_cerclage_reason": "Reason for the earlier cerclage",
@@ -69,7 +75,7 @@ def label_of(path: str) -> str:
 
 
 _ROW_NOUNS = {
-    "painless_second_trimester_losses": "loss",
+    "second_trimester_losses": "loss",
     "spontaneous_preterm_births": "birth",
     "cervical_lengths": "scan",
 }

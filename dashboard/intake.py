@@ -14,15 +14,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from dashboard.case import (
+    CASE_FORMAT_VERSION,
     Amniocentesis,
     Case,
     CaseError,
+    CerclageIndication,
     PriorCerclageReason,
     PriorCerclageRoute,
     Tri,
     case_from_dict,
 )
-from dashboard.facts import CERCLAGE_DETAILS, field_is_unknown
+from dashboard.facts import CERCLAGE_DETAILS, CERCLAGE_NOW_DETAILS, LOSSES_PAINLESS, field_is_unknown
 from dashboard.fields import FIELD_LABELS, SECTIONS, section_of
 
 IN = "in."
@@ -39,6 +41,7 @@ TRI_FIELDS: dict[str, tuple[str, ...]] = {
         "in_utero_des_exposure",
     ),
     "symptoms": ("pelvic_pressure", "cramping", "backache", "discharge_change", "mild_contractions"),
+    "cerclage": ("in_place",),
     "exam": ("membranes_at_or_beyond_os",),
     "ultrasound": ("funneling",),
     "exclusions": ("labour", "bleeding_or_abruption", "ruptured_membranes", "clinical_chorioamnionitis"),
@@ -47,9 +50,12 @@ TRI_FIELDS: dict[str, tuple[str, ...]] = {
 CHOICE_FIELDS: dict[str, tuple[str, ...]] = {
     "history.prior_cerclage_reason": tuple(e.value for e in PriorCerclageReason),
     "history.prior_cerclage_route": tuple(e.value for e in PriorCerclageRoute),
+    "cerclage.route": tuple(e.value for e in PriorCerclageRoute),
+    "cerclage.indication": tuple(e.value for e in CerclageIndication),
     "exclusions.amniocentesis": tuple(e.value for e in Amniocentesis),
 }
-BIRTH_LISTS = ("history.painless_second_trimester_losses", "history.spontaneous_preterm_births")
+BIRTH_LISTS = ("history.second_trimester_losses", "history.spontaneous_preterm_births")
+LOSSES = BIRTH_LISTS[0]  # each loss also answers "painless?"
 SCANS = "ultrasound.cervical_lengths"
 # Answer to "any earlier ...?", in the order of every other question on the page: the finding,
 # its absence, then Unknown (which stays the default).
@@ -57,10 +63,12 @@ LIST_KNOWN = ("yes", "none", "unknown")
 
 TRI_OPTIONS = tuple(t.value for t in (Tri.present, Tri.absent, Tri.unknown))
 TRI_WORDS = {"present": "Present", "absent": "Absent", "unknown": "Unknown"}
+PAINLESS_WORDS = {"present": "Painless", "absent": "Not painless", "unknown": "Unknown"}
 CHOICE_WORDS = {
     "painless_dilation": "For painless second-trimester dilation",
     "history": "Planned, because of history",
     "ultrasound": "For a short cervix on scan",
+    "physical_exam": "For dilation on examination (rescue)",
     "transvaginal": "Transvaginal",
     "transabdominal": "Transabdominal",
     "infection_found": "Infection found",
@@ -152,7 +160,7 @@ def form_to_case(values: Mapping[str, Any]) -> Case:
     """The Case the form describes; CaseError lists every field that needs attention."""
     problems: list[tuple[str, str]] = []
     get = values.get
-    data: dict[str, Any] = {}
+    data: dict[str, Any] = {"format_version": CASE_FORMAT_VERSION}
 
     weeks, days = get(key("gestational_age.weeks")), get(key("gestational_age.days"))
     if weeks is None and days not in (None, 0):
@@ -172,7 +180,10 @@ def form_to_case(values: Mapping[str, Any]) -> Case:
             entries = []
             for row_id in get(rows_key(path), []) or []:
                 w, d = get(cell_key(path, row_id, "weeks")), get(cell_key(path, row_id, "days"))
-                entries.append({"gestational_age": _ga(w, d)})
+                entry: dict[str, Any] = {"gestational_age": _ga(w, d)}
+                if path == LOSSES:
+                    entry["painless"] = get(cell_key(path, row_id, "painless"), "unknown")
+                entries.append(entry)
             if not entries:
                 entries.append({"gestational_age": None})  # "yes", how many not given: at least one
             history[name] = entries
@@ -186,6 +197,21 @@ def form_to_case(values: Mapping[str, Any]) -> Case:
         for path in CERCLAGE_DETAILS:
             history[path.split(".", 1)[1]] = "unknown"
     data["history"] = history
+
+    in_place = get(key("cerclage.in_place"), "unknown")
+    placed_w, placed_d = get(key("cerclage.placed_at.weeks")), get(key("cerclage.placed_at.days"))
+    if placed_w is None and placed_d not in (None, 0):
+        problems.append(("cerclage.placed_at", "enter the weeks as well as the days"))
+    data["cerclage"] = {
+        "in_place": in_place,
+        "route": get(key("cerclage.route"), "unknown"),
+        "indication": get(key("cerclage.indication"), "unknown"),
+        "placed_at": _ga(placed_w, placed_d),
+    }
+    if in_place != "present":
+        # As for an earlier cerclage: details are shown only once it is known to be in place, and
+        # an answer left behind when that changed no longer describes anything.
+        data["cerclage"].update(route="unknown", indication="unknown", placed_at=None)
 
     for section in ("risk_factors", "symptoms", "fetal"):
         data[section] = {name: get(key(f"{section}.{name}"), "unknown") for name in TRI_FIELDS[section]}
@@ -239,6 +265,8 @@ def case_to_form(case: Case) -> dict[str, Any]:
             ga = item.gestational_age
             out[cell_key(path, row_id, "weeks")] = ga.weeks if ga else None
             out[cell_key(path, row_id, "days")] = ga.days if ga else None
+            if path == LOSSES:
+                out[cell_key(path, row_id, "painless")] = item.painless.value
     for section, names in TRI_FIELDS.items():
         for name in names:
             out[key(f"{section}.{name}")] = getattr(getattr(case, section), name).value
@@ -246,6 +274,9 @@ def case_to_form(case: Case) -> dict[str, Any]:
         section, name = path.split(".")
         out[key(path)] = getattr(getattr(case, section), name).value
     out[key("exam.cervical_dilation_cm")] = case.exam.cervical_dilation_cm
+    placed = case.cerclage.placed_at
+    out[key("cerclage.placed_at.weeks")] = placed.weeks if placed else None
+    out[key("cerclage.placed_at.days")] = placed.days if placed else None
     row_ids = [f"r{i + 1}" for i in range(len(case.ultrasound.cervical_lengths))]
     out[rows_key(SCANS)] = row_ids
     for row_id, scan in zip(row_ids, case.ultrasound.cervical_lengths):
@@ -267,6 +298,10 @@ def completeness(case: Case) -> dict[str, tuple[int, int]]:
         # Details of an earlier cerclage only count when there was one.
         if path.startswith("history.prior_cerclage_") and case.history.prior_cerclage != Tri.present:
             continue
+        if path in CERCLAGE_NOW_DETAILS and case.cerclage.in_place != Tri.present:
+            continue
+        if path == LOSSES_PAINLESS:
+            continue  # part of each loss's row, counted with the list
         bucket = out[section_of(path)]
         bucket[1] += 1
         if path in BIRTH_LISTS:

@@ -280,6 +280,7 @@ RuleKind = Literal[
     "timing_window",
     "treatment_status",
     "other_picture",  # a presentation that is not cervical insufficiency: name it and point on
+    "cerclage_in_place",  # what a guideline says once a cerclage is in place in this pregnancy
 ]
 
 
@@ -346,6 +347,7 @@ class Rule(_Strict):
             "timing_window": ("window", "window_kind", "applies_to"),
             "treatment_status": ("treatments", "status"),  # no condition: "otherwise"
             "other_picture": ("condition",),
+            "cerclage_in_place": ("condition",),
         }[self.kind]
         for name in needs:
             if getattr(self, name) is None:

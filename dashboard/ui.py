@@ -17,15 +17,23 @@ from typing import Any
 import streamlit as st
 
 from dashboard.assess import AllAssessments, Cite, assess_all
-from dashboard.case import Case, CaseError, Tri, case_from_json, case_to_json, history_entered_twice
+from dashboard.case import (
+    Case,
+    CaseError,
+    Tri,
+    case_from_json,
+    case_to_json,
+    cerclage_in_place_words,
+    history_entered_twice,
+)
 from dashboard.fields import SECTIONS, label_of, place_of, section_of
 from dashboard.intake import (
     BIRTH_LISTS,
     CHOICE_WORDS,
     IN,
-    blank_form,
     ROWS,
     SCANS,
+    blank_form,
     case_to_form,
     completeness,
     form_to_case,
@@ -380,8 +388,10 @@ def glance(case: Case) -> list[str]:
     ga = f"{case.gestational_age} weeks" if case.gestational_age else "unknown"
     lines = [f"Gestational age: {ga}", f"Fetuses: {case.fetuses if case.fetuses else 'unknown'}"]
     h = case.history
-    if h.painless_second_trimester_losses:
-        lines.append(f"Painless second-trimester losses: {len(h.painless_second_trimester_losses)}")
+    if h.second_trimester_losses:
+        losses = h.second_trimester_losses
+        painless = sum(loss.painless == Tri.present for loss in losses)
+        lines.append(f"Second-trimester losses: {len(losses)} ({painless} recorded as painless)")
     if h.spontaneous_preterm_births:
         lines.append(f"Spontaneous preterm births: {len(h.spontaneous_preterm_births)}")
     if h.prior_cerclage == Tri.present:
@@ -391,6 +401,8 @@ def glance(case: Case) -> list[str]:
             if v.value != "unknown"
         ] + {"present": ["failed"], "absent": ["did not fail"]}.get(h.prior_cerclage_failed.value, [])
         lines.append("Earlier cerclage" + (f": {', '.join(details)}" if details else ""))
+    if case.cerclage.in_place == Tri.present:
+        lines.append(cerclage_in_place_words(case.cerclage))
     if case.exam.cervical_dilation_cm is not None:
         lines.append(f"Dilation: {case.exam.cervical_dilation_cm:g} cm")
     if case.ultrasound.cervical_lengths:

@@ -679,6 +679,9 @@ def bottom_line_markdown(line: Any, badge: Callable[[str, str], str] | None = No
     if line.other_pictures:
         out += ["", "**The picture is something else**"]
         out += [f"- **{md_text(p.title)}**: {md_text(p.statement)} {marks(p.citations)}" for p in line.other_pictures]
+    if line.in_place.words:
+        out += ["", f"**Cerclage in place:** {md_text(line.in_place.words)}."]
+        out += [f"- **{md_text(n.title)}**: {md_text(n.statement)} {marks(n.citations)}" for n in line.in_place.notes]
     if line.offered:
         out += ["", "**Can be offered now** (strongest first)"]
         out += [
@@ -715,6 +718,10 @@ def bottom_line_text(line: Any, cite: Callable[[list[Any]], str]) -> list[str]:
     ]
     for p in line.other_pictures:
         out.append(f"  The picture is something else: {p.title}. {p.statement}{cite(p.citations)}")
+    if line.in_place.words:
+        out.append(f"  Cerclage in place: {line.in_place.words}.")
+    for n in line.in_place.notes:
+        out.append(f"  Cerclage in place, {n.title}: {n.statement}{cite(n.citations)}")
     for i in line.offered:
         out.append(f"  Can be offered now: {i.name} ({i.status.replace('_', ' ')}). {i.text}{cite(i.citations)}")
     for i in line.undecided:

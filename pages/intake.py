@@ -1,6 +1,7 @@
 """Intake checklist: every finding present / absent / unknown, numbers with units."""
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from dashboard.case import case_to_json
 from dashboard.fields import SECTIONS, label_of, place_of
@@ -9,6 +10,8 @@ from dashboard.intake import (
     CHOICE_FIELDS,
     CHOICE_WORDS,
     LIST_KNOWN,
+    LOSSES,
+    PAINLESS_WORDS,
     SCANS,
     TRI_FIELDS,
     TRI_OPTIONS,
@@ -198,26 +201,22 @@ with st.container(border=True):
         st.caption(about)
 
 
+def weeks_and_days(path: str, label: str, *cells: tuple[DeltaGenerator, str]) -> None:
+    """A gestational age as two whole-number inputs, weeks then days, each in its own column."""
+    for (column, placeholder), part in zip(cells, ("weeks", "days"), strict=True):
+        column.number_input(
+            f"{label}: {part}", value=None, step=1, key=key(f"{path}.{part}"), persist_state=PERSIST,
+            placeholder=placeholder,
+        )  # fmt: skip
+
+
 def pregnancy_section() -> None:
     """This pregnancy: gestational age and number of fetuses, in one row."""
     with st.container(border=True):
         section_header("pregnancy")
         weeks, days, fetuses = st.columns(3)
-        weeks.number_input(
-            "Current gestational age: weeks",
-            value=None,
-            step=1,
-            key=key("gestational_age.weeks"),
-            persist_state=PERSIST,
-            placeholder="weeks",
-        )
-        days.number_input(
-            "Current gestational age: days",
-            value=None,
-            step=1,
-            key=key("gestational_age.days"),
-            persist_state=PERSIST,
-            placeholder="days 0 to 6 (blank counts as 0)",
+        weeks_and_days(
+            "gestational_age", "Current gestational age", (weeks, "weeks"), (days, "days 0 to 6 (blank counts as 0)")
         )
         fetuses.number_input(
             "Number of fetuses",
@@ -229,6 +228,32 @@ def pregnancy_section() -> None:
         )
         show_problems("gestational_age")
         show_problems("fetuses")
+
+
+def cerclage_section() -> None:
+    """A cerclage already in place in this pregnancy, and its details once it is."""
+    with st.container(border=True):
+        section_header("cerclage")
+        tri(
+            "cerclage.in_place",
+            help_text="A stitch placed in this pregnancy (or a transabdominal one placed before it). "
+            "With one in place the tool does not suggest placing another; it shows what each guideline says "
+            "about the one there.",
+        )
+        if st.session_state.get(key("cerclage.in_place")) == "present":
+            route, why = st.columns(2)
+            for col, path in ((route, "cerclage.route"), (why, "cerclage.indication")):
+                with col:
+                    st.session_state.setdefault(key(path), "unknown")
+                    st.selectbox(
+                        label_of(path), CHOICE_FIELDS[path], format_func=CHOICE_WORDS.get, key=key(path),
+                        persist_state=PERSIST,
+                    )  # fmt: skip
+            weeks, days = st.columns(2)
+            weeks_and_days(
+                "cerclage.placed_at", "Placed at", (weeks, "weeks (blank if not recorded)"), (days, "days 0 to 6")
+            )
+        show_problems("cerclage")
 
 
 def history_section() -> None:
@@ -245,8 +270,10 @@ def history_section() -> None:
                 key=key(path + ".known"),
                 persist_state=PERSIST,
                 help=(
-                    "Losses between 13+0 and 27+6 weeks from painless dilation, without labour or abruption. "
-                    "Record each pregnancy once: a painless loss goes here, not under preterm births as well."
+                    "Spontaneous losses between 13+0 and 27+6 weeks. Say for each whether it was painless "
+                    "(dilation without labour, abruption or infection): ACOG's history indication counts "
+                    "painless losses only, NICE and RCOG any spontaneous loss. Record each pregnancy once: "
+                    "a loss goes here, not under preterm births as well."
                     if "losses" in path
                     else "Spontaneous births before 37+0 weeks (not indicated deliveries). Record each pregnancy "
                     "once: a painless second-trimester loss belongs under losses only."
@@ -256,8 +283,19 @@ def history_section() -> None:
                 rows = ensure_rows(path, minimum=1)
                 st.caption("Gestational age of each (leave blank if not known)")
                 for n, row_id in enumerate(rows, start=1):
-                    c1, c2, c3 = st.columns([2, 2, 1])
                     noun = "Loss" if "losses" in path else "Birth"
+                    if path == LOSSES:
+                        c1, c2, cp, c3 = st.columns([2, 2, 3, 1])
+                        st.session_state.setdefault(cell_key(path, row_id, "painless"), "unknown")
+                        cp.selectbox(
+                            f"Loss {n}: painless?",
+                            TRI_OPTIONS,
+                            format_func=PAINLESS_WORDS.get,
+                            key=cell_key(path, row_id, "painless"),
+                            persist_state=PERSIST,
+                        )
+                    else:
+                        c1, c2, c3 = st.columns([2, 2, 1])
                     c1.number_input(
                         f"{noun} {n}: weeks",
                         value=None,
@@ -469,6 +507,7 @@ def show_summary() -> None:
 # or a long disconnection), so the page would ignore answers without saying the case was lost.
 for draw in (
     pregnancy_section,
+    cerclage_section,
     history_section,
     risk_factors_section,
     symptoms_section,

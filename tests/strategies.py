@@ -23,7 +23,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from dashboard.case import Case, CaseError, case_from_dict
-from dashboard.facts import FACTS, GA_MAX_DAYS
+from dashboard.facts import FACTS, GA_MAX_DAYS, LOSSES_PAINLESS
 from dashboard.kb import AllOf, AnyOf, Condition, KnowledgeBase, Leaf, NotOf, RuleRef
 from dashboard.logic import evaluate
 
@@ -87,7 +87,20 @@ def prior_births(low: int, high: int) -> st.SearchStrategy[list[dict[str, Any]] 
     return st.one_of(st.none(), st.lists(entry, max_size=4))
 
 
-_LOSSES = prior_births(days("13+0"), days("27+6"))
+_LOSSES = st.one_of(
+    st.none(),
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "gestational_age": st.one_of(
+                    st.none(), gestational_age_days(days("13+0"), days("27+6")).map(_ga_of_days)
+                ),
+                "painless": tri,
+            }
+        ),
+        max_size=4,
+    ),
+)
 _PRETERM_BIRTHS = prior_births(days("16+0"), days("36+6"))
 _TODAY = st.one_of(st.none(), gestational_age_days())
 _CERVICAL_LENGTH_MM = st.one_of(st.sampled_from(CERVICAL_LENGTHS_MM), st.floats(0, 60, allow_nan=False))
@@ -97,6 +110,8 @@ _DILATION = st.one_of(st.none(), st.sampled_from(DILATIONS_CM), st.floats(0, 10,
 _FETUSES = st.one_of(st.none(), st.integers(1, 6))
 _REASON = st.sampled_from(("painless_dilation", "history", "ultrasound", "unknown"))
 _ROUTE = st.sampled_from(("transvaginal", "transabdominal", "unknown"))
+_INDICATION_NOW = st.sampled_from(("history", "ultrasound", "physical_exam", "unknown"))
+_PLACED = st.one_of(st.none(), gestational_age_days())
 _AMNIOCENTESIS = st.sampled_from(("infection_found", "no_infection", "not_done", "unknown"))
 _RISK_FACTORS = (
     "conization_or_leep", "repeated_mechanical_dilation", "obstetric_cervical_laceration", "mullerian_anomaly",
@@ -120,11 +135,11 @@ def case_dicts(draw: st.DrawFn) -> dict[str, Any]:
     else:
         reason, route, failed = draw(_REASON), draw(_ROUTE), draw(tri)
     return {
-        "format_version": "1",
+        "format_version": "2",
         "gestational_age": None if today is None else _ga_of_days(today),
         "fetuses": draw(_FETUSES),
         "history": {
-            "painless_second_trimester_losses": draw(_LOSSES),
+            "second_trimester_losses": draw(_LOSSES),
             "spontaneous_preterm_births": draw(_PRETERM_BIRTHS),
             "prior_cerclage": prior_cerclage,
             "prior_cerclage_reason": reason,
@@ -143,6 +158,23 @@ def case_dicts(draw: st.DrawFn) -> dict[str, Any]:
             "amniocentesis": draw(_AMNIOCENTESIS),
         },
         "fetal": {name: draw(tri) for name in ("fetal_demise", "lethal_anomaly", "fetal_compromise")},
+        "cerclage": _cerclage_now(draw, today),
+    }
+
+
+def _cerclage_now(draw: st.DrawFn, today: int | None) -> dict[str, Any]:
+    # The case format refuses details of a cerclage not known to be in place, or placed after today.
+    in_place = draw(tri)
+    if in_place != "present":
+        return {"in_place": in_place, "route": "unknown", "indication": "unknown", "placed_at": None}
+    placed = draw(_PLACED)
+    if placed is not None and today is not None and placed > today:
+        placed %= today + 1
+    return {
+        "in_place": in_place,
+        "route": draw(_ROUTE),
+        "indication": draw(_INDICATION_NOW),
+        "placed_at": None if placed is None else _ga_of_days(placed),
     }
 
 
@@ -171,7 +203,7 @@ def known_inputs(case: Case) -> list[str]:
     """Paths of every answer the case holds that could be taken back to "not known"."""
     doc = case.model_dump(mode="json")
     out = [p for p in ("gestational_age", "fetuses") if doc[p] is not None]
-    for section in ("history", "risk_factors", "symptoms", "exam", "ultrasound", "exclusions", "fetal"):
+    for section in ("history", "risk_factors", "symptoms", "exam", "ultrasound", "exclusions", "fetal", "cerclage"):
         for name, value in doc[section].items():
             path = f"{section}.{name}"
             if value == _ENUM_DEFAULT or value is None:
@@ -182,6 +214,8 @@ def known_inputs(case: Case) -> list[str]:
             elif isinstance(value, list):
                 out.append(path)
                 out += [f"{path}[{i}].gestational_age" for i, entry in enumerate(value) if entry["gestational_age"]]
+                out += [f"{path}[{i}].painless" for i, entry in enumerate(value) if entry.get("painless", _ENUM_DEFAULT)
+                        != _ENUM_DEFAULT]  # fmt: skip
             else:
                 out.append(path)
     return out
@@ -195,8 +229,9 @@ def forget(case: Case, path: str) -> Case:
     node = doc
     for part in parts[:-1]:
         node = node[part]
-    if index_part:  # one entry's gestational age in a history list
-        node[parts[-1]][int(index_part.split("]")[0])]["gestational_age"] = None
+    if index_part:  # one entry's gestational age (or painless answer) in a history list
+        index, _, item = index_part.partition("].")
+        node[parts[-1]][int(index)][item] = None if item == "gestational_age" else _ENUM_DEFAULT
     elif path == "ultrasound.cervical_lengths":
         node[parts[-1]] = []
     elif isinstance(node[parts[-1]], str):
@@ -208,6 +243,8 @@ def forget(case: Case, path: str) -> Case:
         # format refuses details of a cerclage not known to have happened).
         for name in ("prior_cerclage_reason", "prior_cerclage_route", "prior_cerclage_failed"):
             doc["history"][name] = _ENUM_DEFAULT
+    if path == "cerclage.in_place":  # likewise for a cerclage in this pregnancy
+        doc["cerclage"].update(route=_ENUM_DEFAULT, indication=_ENUM_DEFAULT, placed_at=None)
     return Case.model_validate(doc)
 
 
@@ -355,6 +392,15 @@ def _history_lists(ages: tuple[str | None, ...]) -> list[Any]:
             births("20+0", "20+0", "20+0", "20+0")]
 
 
+def _loss_lists() -> list[Any]:
+    """Losses at each age, each painless, not painless or not known to be, and several painless ones."""
+    def losses(*ages: str | None, painless: str = "present") -> list[dict[str, Any]]:
+        return [{**entry, "painless": painless} for entry in births(*ages)]
+
+    return [None, [], *[losses(a, painless=p) for a in _LOSS_AGES for p in TRI], losses("20+0", "20+0"),
+            losses("20+0", "20+0", "20+0"), losses("20+0", "20+0", "20+0", "20+0")]
+
+
 def _candidates(kb: KnowledgeBase) -> dict[str, list[Any]]:
     ga_points: set[int] = {days("20+0")}
     mm_points: set[float] = {10.0, 40.0}
@@ -374,7 +420,11 @@ def _candidates(kb: KnowledgeBase) -> dict[str, list[Any]]:
     out: dict[str, list[Any]] = {
         "gestational_age": [None, *ga_values],
         "fetuses": [None, 1, 2, 3],
-        "history.painless_second_trimester_losses": _history_lists(_LOSS_AGES),
+        "history.second_trimester_losses": _loss_lists(),
+        LOSSES_PAINLESS: ["(answered in each loss)"],  # carried by the list above
+        "cerclage.route": ["unknown", "transvaginal", "transabdominal"],
+        "cerclage.indication": ["unknown", "history"],
+        "cerclage.placed_at": [None, ga("13+0")],
         "history.spontaneous_preterm_births": _history_lists(_BIRTH_AGES),
         "history.prior_cerclage_reason": ["unknown", "painless_dilation", "history", "ultrasound"],
         "history.prior_cerclage_route": ["unknown", "transvaginal", "transabdominal"],
@@ -393,6 +443,7 @@ _LINKED = (
     ("gestational_age", "ultrasound.cervical_lengths"),
     ("history.prior_cerclage", "history.prior_cerclage_reason", "history.prior_cerclage_route",
      "history.prior_cerclage_failed"),
+    ("cerclage.in_place", "cerclage.route", "cerclage.placed_at"),
 )
 
 
@@ -417,6 +468,8 @@ def _requirements(kb: KnowledgeBase, cond: Condition | None, want: bool) -> Iter
 
 
 def _put(doc: dict[str, Any], path: str, value: Any) -> None:
+    if path == LOSSES_PAINLESS:
+        return  # each loss in the list carries its own answer
     *parents, last = path.split(".")
     node = doc
     for part in parents:

@@ -120,7 +120,7 @@ def test_history_records_none_for_the_lists_and_absent_for_an_earlier_cerclage(a
     click(at, none_label("history"))
 
     history = case_now(at).history
-    assert (history.painless_second_trimester_losses, history.spontaneous_preterm_births) == ([], [])
+    assert (history.second_trimester_losses, history.spontaneous_preterm_births) == ([], [])
     assert history.prior_cerclage == Tri.absent
     assert recorded_caption(at) == [
         f"Recorded as none: {label_of(BIRTH_LISTS[0])}, {label_of(BIRTH_LISTS[1])}. "

@@ -395,7 +395,7 @@ def test_intake_shows_the_loaded_case_in_its_inputs(at: AppTest) -> None:
 
     assert at.number_input(key=key("gestational_age.weeks")).value == case.gestational_age.weeks
     assert at.number_input(key=key("fetuses")).value == case.fetuses
-    assert at.radio(key=key("history.painless_second_trimester_losses.known")).value == "yes"
+    assert at.radio(key=key("history.second_trimester_losses.known")).value == "yes"
     assert at.radio(key=key("history.prior_cerclage")).value == case.history.prior_cerclage.value
     assert at.radio(key=key("fetal.fetal_demise")).value == case.fetal.fetal_demise.value
 
@@ -409,7 +409,7 @@ def test_intake_draws_every_scenario_case(at: AppTest, case_name: str) -> None:
     open_page(at, "intake")
 
     assert not at.main.error, [e.value for e in at.main.error]
-    losses = case.history.painless_second_trimester_losses or []
+    losses = case.history.second_trimester_losses or []
     births = case.history.spontaneous_preterm_births or []
     removers = [b.label for b in at.main.button if b.label.startswith("Remove ")]
     # "Yes" to earlier losses or births means at least one, so a single row has no Remove button.
@@ -419,7 +419,7 @@ def test_intake_draws_every_scenario_case(at: AppTest, case_name: str) -> None:
         *(f"Remove scan {n}" for n in range(1, len(case.ultrasound.cervical_lengths) + 1)),
     ]
     for path, items in (
-        ("history.painless_second_trimester_losses", losses),
+        ("history.second_trimester_losses", losses),
         ("history.spontaneous_preterm_births", births),
     ):
         shown = [at.number_input(key=cell_key(path, row, "weeks")).value for row in at.session_state[rows_key(path)]]

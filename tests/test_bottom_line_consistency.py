@@ -60,6 +60,15 @@ EARLIER_CERCLAGE: dict[str, dict[str, str]] = {
     },
     "unknown": {"prior_cerclage": "unknown"},
 }
+# A cerclage in this pregnancy (recorded since case format 2). A date is given only when today allows it.
+CERCLAGE_NOW: dict[str, dict[str, Any]] = {
+    "not recorded": {"in_place": "unknown"},
+    "none": {"in_place": "absent"},
+    "transvaginal at 13+0": {
+        "in_place": "present", "route": "transvaginal", "indication": "history", "placed_at": ga("13+0"),
+    },
+    "transabdominal, date not recorded": {"in_place": "present", "route": "transabdominal"},
+}
 CERVICAL_LENGTHS = ("none", "30 mm", "22 mm", "15 mm", "15 mm after 24 weeks")
 DILATIONS_CM: tuple[float | None, ...] = (None, 0.0, 0.5, 2.0, 4.0)
 TRI = ("present", "absent", "unknown")
@@ -107,11 +116,19 @@ def _scans(length: str, today: str | None) -> list[dict[str, Any]]:
 def grid_document(axes: dict[str, Any]) -> dict[str, Any]:
     """The case document for one point of the grid."""
     today = axes["gestational age"]
+    losses = LOSSES[axes["losses"]]
+    now = dict(CERCLAGE_NOW[axes["cerclage now"]])
+    if "placed_at" in now and (today is None or _ga_days(today) < _ga_days("13+0")):
+        now["placed_at"] = None  # never dated after today
     doc: dict[str, Any] = {
+        "format_version": "2",
         "gestational_age": None if today is None else ga(today),
         "fetuses": axes["fetuses"],
+        "cerclage": now,
         "history": {
-            "painless_second_trimester_losses": LOSSES[axes["losses"]],
+            "second_trimester_losses": None if losses is None else [
+                {**loss, "painless": axes["loss painless"]} for loss in losses
+            ],
             "spontaneous_preterm_births": PRETERM_BIRTHS[axes["preterm births"]],
             **EARLIER_CERCLAGE[axes["earlier cerclage"]],
         },
@@ -131,6 +148,8 @@ def grid_axes() -> Iterator[dict[str, Any]]:
     rng = random.Random(20261130)
     core = itertools.product(GESTATIONAL_AGES, FETUSES, CERVICAL_LENGTHS, DILATIONS_CM, TRI)
     for today, fetuses, length, dilation, membranes in core:
+        if dilation == 0.0 and membranes == "present":
+            continue  # the case format refuses membranes at or beyond a closed os
         point = {
             "gestational age": today,
             "fetuses": fetuses,
@@ -140,6 +159,8 @@ def grid_axes() -> Iterator[dict[str, Any]]:
             "losses": rng.choice(list(LOSSES)),
             "preterm births": rng.choice(list(PRETERM_BIRTHS)),
             "earlier cerclage": rng.choice(list(EARLIER_CERCLAGE)),
+            "loss painless": rng.choice(TRI),
+            "cerclage now": rng.choice(list(CERCLAGE_NOW)),
         }
         # Block 1: every finding drawn present / absent / unknown.
         yield point | {name: rng.choice(TRI) for name in FINDINGS}
@@ -460,7 +481,8 @@ def test_the_grid_covers_every_value_of_every_axis_many_times() -> None:
     expected = {
         "gestational age": GESTATIONAL_AGES, "fetuses": FETUSES, "cervical length": CERVICAL_LENGTHS,
         "dilation": DILATIONS_CM, "membranes": TRI, "losses": list(LOSSES), "preterm births": list(PRETERM_BIRTHS),
-        "earlier cerclage": list(EARLIER_CERCLAGE), **dict.fromkeys(FINDINGS, TRI),
+        "earlier cerclage": list(EARLIER_CERCLAGE), "loss painless": TRI, "cerclage now": list(CERCLAGE_NOW),
+        **dict.fromkeys(FINDINGS, TRI),
     }  # fmt: skip
     for axis, values in expected.items():
         thin = {repr(v): counts[axis][repr(v)] for v in values if counts[axis][repr(v)] < 30}

@@ -88,7 +88,7 @@ def test_counts_numbers_and_choices_default_to_not_known() -> None:
     assert (
         case.gestational_age,
         case.fetuses,
-        case.history.painless_second_trimester_losses,
+        case.history.second_trimester_losses,
         case.history.spontaneous_preterm_births,
         case.exam.cervical_dilation_cm,
         case.ultrasound.cervical_lengths,
@@ -126,13 +126,16 @@ def test_unknown_key_inside_a_section_is_refused_with_its_path() -> None:
         ({"fetuses": 0}, "fetuses"),
         ({"fetuses": 7}, "fetuses"),
         ({"history": {"painless_second_trimester_losses": -1}}, "history.painless_second_trimester_losses"),
+        ({"format_version": "2", "history": {"second_trimester_losses": -1}}, "history.second_trimester_losses"),
         ({"history": {"spontaneous_preterm_births": -2}}, "history.spontaneous_preterm_births"),
         ({"history": {"painless_second_trimester_losses": births("30+0")}}, "history.painless_second_trimester_losses"),
+        ({"cerclage": {"in_place": "maybe"}}, "cerclage.in_place"),
         ({"history": {"spontaneous_preterm_births": births("37+0")}}, "history.spontaneous_preterm_births"),
     ],
     ids=[
         "ga-weeks-43", "ga-days-7", "cervix-61mm", "cervix-minus-1mm", "dilation-10.5cm", "fetuses-0",
-        "fetuses-7", "negative-loss-count", "negative-birth-count", "loss-at-30-weeks", "birth-at-term",
+        "fetuses-7", "negative-loss-count-v1", "negative-loss-count-v2", "negative-birth-count", "loss-at-30-weeks-v1",
+        "cerclage-in-place-not-an-answer", "birth-at-term",
     ],
 )
 def test_out_of_range_value_is_refused_with_its_field_path(doc: dict[str, Any], path: str) -> None:

@@ -53,6 +53,7 @@ def test_form_values_build_the_case_they_describe() -> None:
         rows_key(LOSSES): ["a"],
         cell_key(LOSSES, "a", "weeks"): 19,
         cell_key(LOSSES, "a", "days"): 2,
+        cell_key(LOSSES, "a", "painless"): "present",
         key(PRETERM_BIRTHS + ".known"): "none",
         key("history.prior_cerclage"): "present",
         key("history.prior_cerclage_reason"): "painless_dilation",
@@ -133,7 +134,7 @@ def test_yes_without_rows_is_one_entry_of_unknown_age(path: str) -> None:
 def test_unknown_and_none_are_different_answers(answer: str, expected: list[Any] | None) -> None:
     """'Unknown' leaves the history list not known; 'none' records that there were none."""
     case = form_to_case({key(LOSSES + ".known"): answer})
-    assert case.history.painless_second_trimester_losses == expected
+    assert case.history.second_trimester_losses == expected
 
 
 def test_case_to_form_fills_every_row() -> None:
@@ -216,7 +217,7 @@ def test_details_left_behind_when_the_earlier_cerclage_is_no_longer_present_are_
 
 def test_yes_to_earlier_losses_counts_as_answered_before_the_dates_are_given() -> None:
     """Answering 'Yes' to earlier losses counts as answered even with the gestational age left blank."""
-    values = {**blank_form(), key("history.painless_second_trimester_losses.known"): "yes"}
+    values = {**blank_form(), key("history.second_trimester_losses.known"): "yes"}
     case = form_to_case(values)
-    assert case.history.painless_second_trimester_losses is not None
+    assert case.history.second_trimester_losses is not None
     assert completeness(case)["history"][0] == 1

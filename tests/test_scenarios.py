@@ -85,6 +85,11 @@ def _mismatches(sid: str, expected: dict[str, Any], result: AllAssessments) -> l
         statuses = {t.treatment: t.status for t in a.treatments}
         for treatment, status in (want.get("treatments") or {}).items():
             check(g, f"treatments.{treatment}", status, statuses.get(treatment, "<no such treatment>"))
+        line = a.bottom_line
+        if "in_place_notes" in want:  # what the guideline says about a cerclage already in place
+            check(g, "in_place_notes", sorted(want["in_place_notes"]), sorted(n.rule_id for n in line.in_place.notes))
+        if "confirm_first" in want:  # the answers to get first, in order
+            check(g, "confirm_first", want["confirm_first"], [c.field for c in line.confirm_first])
     if "disagreement" in expected:
         indications = {g: result.guidelines[g].cerclage.indication for g in GUIDELINES}
         check("all", "disagreement", expected["disagreement"], len(set(indications.values())) > 1)

@@ -142,7 +142,7 @@ ACUTE_DILATION_ANSWERS: tuple[Answer, ...] = (
     number("Current gestational age: weeks", "gestational_age.weeks", 20),
     number("Current gestational age: days", "gestational_age.days", 3),
     number("Number of fetuses", "fetuses", 1),
-    earlier("history.painless_second_trimester_losses", "none"),
+    earlier("history.second_trimester_losses", "none"),
     earlier("history.spontaneous_preterm_births", "none"),
     tri("history.prior_cerclage", "absent"),
     number("Cervical dilation (cm)", "exam.cervical_dilation_cm", 2.0, shown="2.0"),
