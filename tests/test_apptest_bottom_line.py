@@ -18,7 +18,7 @@ from streamlit.testing.v1.element_tree import Block
 
 from dashboard import cli
 from dashboard.assess import assess_all
-from dashboard.intake import IN, ROWS, form_to_case, key
+from dashboard.intake import IN, ROWS, cell_key, form_to_case, key
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES
 from dashboard.ui import badge_markdown
 from dashboard.views import bottom_line_markdown, bottom_line_text, md_text, sidebar_bottom_line
@@ -44,6 +44,7 @@ CASES = [
     "twins_short_cervix_no_history",
     "failed_transvaginal_cerclage",
     "acute_dilation_in_labour",
+    "cerclage_in_place_short_cervix_since_22_weeks",
 ]
 # How every headline the engine can give begins (dashboard.bottomline.derive_bottom_line).
 HEADLINE_OPENINGS = (
@@ -52,6 +53,8 @@ HEADLINE_OPENINGS = (
     "Nothing can be offered yet",
     "No option is offered for this case now",
     "Outside this tool's pathway now:",
+    "No further option is offered for this case now",
+    "cerclage is in place",
 )
 
 
@@ -131,6 +134,55 @@ def test_intake_card_follows_each_answer(at: AppTest) -> None:
     assert after != before
     assert after.startswith(f"**Bottom line under {md_text(GUIDELINE_NAMES['acog'])}: ")
     assert after == bottom_line_markdown(assess_all(case).guidelines["acog"].bottom_line, badge_markdown)
+
+
+def test_recording_a_cerclage_in_place_on_intake_changes_the_card_and_hides_its_details_when_taken_back(
+    at: AppTest,
+) -> None:
+    """Answering "Cerclage already in place" shows its details; the card then opens with the stitch and
+    what the guideline says about it; answering Absent hides the details and drops them from the case."""
+    open_page(at, "intake")
+    at.number_input(key=key("gestational_age.weeks")).set_value(20).run()
+    at.number_input(key=key("fetuses")).set_value(1).run()
+    assert not [s for s in at.selectbox if s.key == key("cerclage.route")]
+    at.radio(key=key("cerclage.in_place")).set_value("present").run()
+    at.selectbox(key=key("cerclage.route")).set_value("transvaginal").run()
+    at.selectbox(key=key("cerclage.indication")).set_value("history").run()
+    at.number_input(key=key("cerclage.placed_at.weeks")).set_value(13).run()
+    assert not at.exception, [e.value for e in at.exception]
+    case = current_case_of(at)
+    assert (case.cerclage.route.value, str(case.cerclage.placed_at)) == ("transvaginal", "13+0")
+    card = unescaped(card_text(at))
+    line = assess_all(case).guidelines["acog"].bottom_line
+    assert card == unescaped(bottom_line_markdown(line, badge_markdown))
+    assert "A transvaginal cerclage is in place (history-indicated), placed at 13+0 weeks." in card
+    assert "Removing a transvaginal cerclage" in card
+
+    at.radio(key=key("cerclage.in_place")).set_value("absent").run()
+    assert not [s for s in at.selectbox if s.key == key("cerclage.route")]
+    case = current_case_of(at)
+    assert case.cerclage.route.value == "unknown" and case.cerclage.placed_at is None
+    assert "cerclage is in place" not in card_text(at)
+
+
+def test_a_loss_recorded_on_intake_asks_whether_it_was_painless_and_the_answer_reaches_the_case(at: AppTest) -> None:
+    """Each loss row has its own painless answer (Unknown first); ACOG's history diagnosis follows it."""
+    open_page(at, "intake")
+    at.number_input(key=key("gestational_age.weeks")).set_value(12).run()
+    at.radio(key=key("history.second_trimester_losses.known")).set_value("yes").run()
+    [row] = at.session_state[f"{ROWS}history.second_trimester_losses"]
+    painless = at.selectbox(key=cell_key("history.second_trimester_losses", row, "painless"))
+    assert painless.value == "unknown" and painless.label == "Loss 1: painless?"
+    at.number_input(key=cell_key("history.second_trimester_losses", row, "weeks")).set_value(20).run()
+    unknown = assess_all(current_case_of(at)).guidelines["acog"].diagnosis.status
+    painless.set_value("present").run()
+    case = current_case_of(at)
+    assert case.history.second_trimester_losses[0].painless.value == "present"
+    assert (unknown, assess_all(case).guidelines["acog"].diagnosis.status) == ("insufficient_data", "met")
+    at.selectbox(key=cell_key("history.second_trimester_losses", row, "painless")).set_value("absent").run()
+    case = current_case_of(at)
+    assert assess_all(case).guidelines["acog"].diagnosis.basis == []
+    assert card_text(at) == bottom_line_markdown(assess_all(case).guidelines["acog"].bottom_line, badge_markdown)
 
 
 # --------------------------------------------------------------------------- every page, every guideline
