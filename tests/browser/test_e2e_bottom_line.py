@@ -7,10 +7,21 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from dashboard.assess import assess_all
-from dashboard.intake import form_to_case
+from dashboard.fields import label_of
+from dashboard.intake import form_to_case, key
 from dashboard.kb import GUIDELINE_NAMES
-from tests.browser.app_driver import ACUTE_DILATION_ANSWERS, fill_intake, form_values, go_to, main, open_app, shoot
-from tests.browser.helpers import VIEWPORT
+from tests.browser.app_driver import (
+    ACUTE_DILATION_ANSWERS,
+    enter_number,
+    fill_intake,
+    form_values,
+    go_to,
+    main,
+    open_app,
+    shoot,
+    tri,
+)
+from tests.browser.helpers import VIEWPORT, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -55,7 +66,9 @@ def assert_card_fits(page: Page, width: int) -> None:
 
 
 @pytest.mark.parametrize("screen", SCREENS)
-def test_card_follows_the_intake_and_reads_the_same_on_every_page(page: Page, streamlit_server, request, screen) -> None:
+def test_card_follows_the_intake_and_reads_the_same_on_every_page(
+    page: Page, streamlit_server, request, screen
+) -> None:
     """The card changes to the engine's new headline as the intake is filled and shows it on Criteria and Treatments."""
     size = SCREENS[screen]
     phone = screen == "phone"
@@ -89,3 +102,44 @@ def test_card_follows_the_intake_and_reads_the_same_on_every_page(page: Page, st
         assert card(page).inner_text() == after, title
         assert_card_fits(page, size["width"])
         shoot(page, request.node.name, f"{n}-{title.lower()}")
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_a_cerclage_recorded_in_place_leads_the_card_and_closes_placing_one(
+    page: Page, streamlit_server, request, screen
+) -> None:
+    """Recording a transvaginal cerclage in place on Intake: its details appear, the card opens with it
+    and shows the removal note, and on Treatments no cerclage is offered, each closed by naming why."""
+    size = SCREENS[screen]
+    phone = screen == "phone"
+    page.set_viewport_size(size)
+    answers = (
+        *ACUTE_DILATION_ANSWERS[:3],
+        tri("cerclage.in_place", "present"),
+        *ACUTE_DILATION_ANSWERS[3:],
+    )
+    open_app(page, streamlit_server)
+    move_to(page, "Intake", phone)
+    fill_intake(page, answers)
+    route = main(page).get_by_label(label_of("cerclage.route"), exact=True)
+    expect(route).to_be_visible()
+    route.click()  # a select box: type to filter its options, Enter to take the one left
+    page.keyboard.type("Transvaginal")
+    page.keyboard.press("Enter")
+    expect(route).to_have_value("Transvaginal")
+    enter_number(page, "Placed at: weeks", "13")
+    wait_for_app(page)
+    values = form_values(answers) | {key("cerclage.route"): "transvaginal", key("cerclage.placed_at.weeks"): 13}
+    line = assess_all(form_to_case(values)).guidelines["acog"].bottom_line
+    assert line.headline.startswith("A transvaginal cerclage is in place")
+    expect(card(page)).to_contain_text(line.headline)
+    expect(card(page)).to_contain_text("Removing a transvaginal cerclage")
+    assert_card_fits(page, size["width"])
+    shoot(page, request.node.name, "1-intake-cerclage-in-place")
+
+    move_to(page, "Treatments", phone)
+    expect(card(page)).to_contain_text(line.headline)
+    assert not [i for i in line.offered if i.treatment.endswith("cerclage")]
+    expect(main(page).get_by_text("A cerclage is already in place in this pregnancy").first).to_be_attached()
+    assert_card_fits(page, size["width"])
+    shoot(page, request.node.name, "2-treatments")

@@ -150,7 +150,7 @@ def test_uploaded_history_and_scans_draw_and_a_double_entry_is_flagged(
 ) -> None:
     """A file with losses, births and scans draws every row, and a loss and birth at one age ask for a check."""
     data = json.loads(ACUTE_SCENARIO.read_text(encoding="utf-8"))
-    data["history"]["painless_second_trimester_losses"] = [{"gestational_age": {"weeks": 22, "days": 1}}]
+    data["history"]["second_trimester_losses"] = [{"gestational_age": {"weeks": 22, "days": 1}, "painless": "present"}]
     data["history"]["spontaneous_preterm_births"] = [
         {"gestational_age": {"weeks": 22, "days": 1}},
         {"gestational_age": {"weeks": 30, "days": 0}},
