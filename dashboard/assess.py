@@ -24,10 +24,12 @@ from dashboard.case import Case
 from dashboard.facts import (
     CERCLAGE_DETAILS,
     CERVICAL_LENGTH_WINDOWS,
+    FACTS,
     SHORT_LABELS,
     ScanWindow,
     compute_facts,
     field_is_missing,
+    show_value,
 )
 from dashboard.fields import label_of, section_of
 from dashboard.kb import (
@@ -42,7 +44,7 @@ from dashboard.kb import (
     Rule,
     default_knowledge_base,
 )
-from dashboard.logic import Truth, Used, compile_condition
+from dashboard.logic import Truth, Used, compile_condition, describe_need, evaluate
 
 Verdict = Literal["met", "not_met", "insufficient_data"]
 Indication = Literal["history", "ultrasound", "physical_exam", "none", "insufficient_data"]
@@ -118,6 +120,19 @@ class RiskFinding:
     status: str  # present / absent / unknown
     diagnostic: bool
     trace: RuleTrace
+    # Left unknown only because every recorded scan lies outside the window the rule reads: those
+    # scans as measured, against the rule's threshold and window, in words; "" otherwise.
+    measured: str = ""
+
+    @property
+    def said(self) -> str:
+        """The finding in words: the scans as measured, never "unknown", when a scan is recorded."""
+        return self.measured or self.status
+
+    @property
+    def shown(self) -> str:
+        """The status its badge shows: not applicable for a length measured outside the window."""
+        return "not_applicable" if self.measured else self.status
 
 
 @dataclass(frozen=True)
@@ -707,7 +722,43 @@ def _diagnosis(ev: _Evaluator, plan: _Plan) -> tuple[Diagnosis, list[ExclusionRe
 def _risk(ev: _Evaluator, plan: _Plan, kind_title: str) -> RiskFinding:
     rule_id = plan.risk[kind_title][0]
     finding = _finding(ev.settle(plan)[rule_id])
-    return RiskFinding(finding, False, ev.trace(rule_id, status=finding))
+    measured = _measured_outside(ev, rule_id) if finding == "unknown" else ""
+    return RiskFinding(finding, False, ev.trace(rule_id, status=finding), measured)
+
+
+def _measured_outside(ev: _Evaluator, rule_id: str) -> str:
+    """For a rule that tests one windowed cervical length, left open with scans recorded (so all lie outside
+    its window): each scan as measured, short or not by the rule's threshold, and the window it misses.
+
+    "20 mm at 25+0, below this guideline's 25 mm threshold but outside its window (14+0 to 23+6): not a
+    screening finding for this pathway". The threshold and the window are the rule's and its fact's.
+    """
+    test, scans = ev.kb.conditions[rule_id], ev.case.ultrasound.cervical_lengths
+    if not scans or not isinstance(test, Leaf) or test.fact not in CERVICAL_LENGTH_WINDOWS:
+        return ""
+    spec, window = FACTS[test.fact], CERVICAL_LENGTH_WINDOWS[test.fact]
+    threshold = f"this guideline's {show_value(spec, test.value)} threshold"
+    measures = []
+    for scan in sorted(scans, key=lambda s: s.gestational_age.total_days):
+        mm = scan.cervical_length_mm
+        if mm == test.value:  # at the threshold: whether that counts as short is the rule's operator
+            counts = "counts" if evaluate(test, {test.fact: mm}, ev.outcome) else "does not count"
+            where = f"at {threshold}, which {counts} as short ({describe_need(test)})"
+        else:
+            where = f"{'below' if mm < test.value else 'above'} {threshold}"
+        measures.append(f"{show_value(spec, mm)} at {scan.gestational_age}, {where}")
+    today = ev.facts["gestational_age"]
+    if not isinstance(today, int):
+        tail = "; without today's gestational age its window cannot be placed"
+    elif window.last is not None and today > window.last:
+        tail = ""
+    else:
+        tail = "; none recorded in the window yet"
+    return (
+        "; ".join(measures)
+        + (" but" if len(measures) == 1 else "; each")
+        + f" outside its window ({window.span}): not a screening finding for this pathway{tail}"
+    )
 
 
 def _cerclage(ev: _Evaluator, plan: _Plan) -> Cerclage:

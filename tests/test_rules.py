@@ -676,6 +676,45 @@ def test_a_scan_window_that_has_passed_asks_for_no_scan(kb: KnowledgeBase) -> No
         assert all(m.field != "ultrasound.cervical_lengths" for m in result.missing)
 
 
+@pytest.mark.parametrize(
+    ("guideline", "counts"),
+    [("acog", "does not count as short (< 25 mm)"), ("rcog", "counts as short (≤ 25 mm)"),
+     ("nice", "counts as short (≤ 25 mm)")],
+)  # fmt: skip
+def test_a_length_at_the_threshold_outside_the_window_says_whether_it_counts(
+    kb: KnowledgeBase, guideline: str, counts: str
+) -> None:
+    """25 mm at 12+0, today 14+0: at each guideline's threshold, short or not by its own operator (ACOG below 25 mm,
+    RCOG and NICE at or below), outside its window, with no scan in the window yet; the finding stays unknown."""
+    doc = with_history_and_scan(25, at="12+0") | {"gestational_age": ga("14+0")}
+    finding = assess(case_from_dict(doc), guideline, kb).short_cervix
+    assert finding.status == "unknown" and finding.shown == "not_applicable"
+    assert finding.measured.startswith(f"25 mm at 12+0, at this guideline's 25 mm threshold, which {counts} but ")
+    assert finding.measured.endswith(": not a screening finding for this pathway; none recorded in the window yet")
+    assert finding.said == finding.measured
+
+
+def test_a_length_outside_the_window_with_todays_age_unknown_says_the_window_cannot_be_placed(
+    kb: KnowledgeBase,
+) -> None:
+    """Two scans outside ACOG's window, gestational age unknown: each is measured, and the window is not placed."""
+    doc = with_history_and_scan(30, at="12+0") | {"gestational_age": None}
+    doc["ultrasound"]["cervical_lengths"].append(scan("25+0", 20))
+    assert assess(case_from_dict(doc), "acog", kb).short_cervix.measured == (
+        "30 mm at 12+0, above this guideline's 25 mm threshold; 20 mm at 25+0, below this guideline's 25 mm "
+        "threshold; each outside its window (14+0 to 23+6): not a screening finding for this pathway; without "
+        "today's gestational age its window cannot be placed"
+    )
+
+
+def test_a_length_inside_the_window_or_no_scan_keeps_the_plain_finding(kb: KnowledgeBase) -> None:
+    """A scan in the window decides the finding (present), and with no scan it is unknown: neither is 'measured'."""
+    for doc, status in ((with_history_and_scan(18), "present"), ({"gestational_age": ga("20+0")}, "unknown")):
+        for guideline in GUIDELINES:
+            finding = assess(case_from_dict(doc), guideline, kb).short_cervix
+            assert (finding.status, finding.measured, finding.said, finding.shown) == (status, "", status, status)
+
+
 def test_risk_factors_alone_do_not_decide_while_the_history_is_unknown(kb: KnowledgeBase) -> None:
     """LEEP with the obstetric history unknown: planned cerclage is undecided, not 'not recommended'."""
     doc = {
