@@ -23,10 +23,13 @@ from dashboard.bottomline import IN_PLAY, BottomLine, InPlace, OtherPicture, der
 from dashboard.case import Case, cerclage_in_place_words
 from dashboard.facts import (
     CERCLAGE_DETAILS,
-    CERVICAL_LENGTH_WINDOW_LAST_DAY,
+    CERVICAL_LENGTH_WINDOWS,
+    FACTS,
     SHORT_LABELS,
+    ScanWindow,
     compute_facts,
     field_is_missing,
+    show_value,
 )
 from dashboard.fields import label_of, section_of
 from dashboard.kb import (
@@ -41,7 +44,7 @@ from dashboard.kb import (
     Rule,
     default_knowledge_base,
 )
-from dashboard.logic import Truth, Used, compile_condition
+from dashboard.logic import Truth, Used, compile_condition, describe_need, evaluate
 
 Verdict = Literal["met", "not_met", "insufficient_data"]
 Indication = Literal["history", "ultrasound", "physical_exam", "none", "insufficient_data"]
@@ -117,6 +120,19 @@ class RiskFinding:
     status: str  # present / absent / unknown
     diagnostic: bool
     trace: RuleTrace
+    # Left unknown only because every recorded scan lies outside the window the rule reads: those
+    # scans as measured, against the rule's threshold and window, in words; "" otherwise.
+    measured: str = ""
+
+    @property
+    def said(self) -> str:
+        """The finding in words: the scans as measured, never "unknown", when a scan is recorded."""
+        return self.measured or self.status
+
+    @property
+    def shown(self) -> str:
+        """The status its badge shows: not applicable for a length measured outside the window."""
+        return "not_applicable" if self.measured else self.status
 
 
 @dataclass(frozen=True)
@@ -164,10 +180,16 @@ class TreatmentResult:
     grade: str | None = None
     cautions: list[str] = field(default_factory=list)  # relative contraindications present: senior review
     rule_title: str = ""  # the title of the rule that set the status (names what rules an option out)
-    # Undecided (insufficient_data) only: the unknown case fields the status waits on.
+    # Undecided (insufficient_data) only: the case fields the status waits on, each unknown, or the
+    # scan list when a scan is wanted in a window that holds none of those recorded (see ``asks``).
     deciding: list[str] = field(default_factory=list)
     # One plain sentence: the answers still to come that really could change this option, or "".
     could_change: str = ""
+    # What to get, in words, for a field in ``missing`` or ``deciding`` that is recorded but does not
+    # answer a test: the scans, when none lies in the window a rule reads ("A cervical-length scan
+    # between 16+0 and 23+6 weeks (none recorded there)"; the windows of the rules that decide an
+    # undecided option). Every view names such a field by these words, never by its label.
+    asks: dict[str, str] = field(default_factory=dict)
 
 
 # Statuses that leave the option off the table for this case.
@@ -456,6 +478,22 @@ def _static(kb: KnowledgeBase) -> _Static:
 
 
 _NOT_RUN = object()
+SCANS = "ultrasound.cervical_lengths"
+
+
+@dataclass(frozen=True, slots=True)
+class _Gaps:
+    """What leaves a rule undecided, through the rules it refers to as well."""
+
+    fields: list[str]  # case fields to answer: unknown ones, or the scans when one is wanted in a window
+    windows: tuple[ScanWindow, ...]  # scan windows still to come or open, holding none of the recorded scans
+    unplaced: tuple[ScanWindow, ...]  # windows holding none of the recorded scans, unplaced: today's age unknown
+    passed: bool  # a test is open because its scan window has passed unmeasured: no scan can answer it now
+
+
+def scan_wanted(windows: Iterable[ScanWindow]) -> str:
+    """What to get when the recorded scans lie outside the windows a rule reads, in words."""
+    return f"A cervical-length scan {' or '.join(w.when for w in windows)} (none recorded there)"
 
 
 class _Evaluator:
@@ -469,11 +507,10 @@ class _Evaluator:
         self._truth: dict[str, Truth] = {}
         self._used: dict[str, tuple[Used, ...]] = {}
         self._shown: dict[str, tuple[ValueUsed, ...]] = {}
-        self._missing: dict[str, list[str]] = {}
+        self._gaps: dict[str, _Gaps] = {}
         self._traces: dict[tuple[str, str | None], RuleTrace] = {}
         self._unknown_fields: dict[str, bool] = {}
         self._settled: set[str] = set()
-        self._passed: set[str] = set()  # rules left open only by a scan window that has passed
 
     def outcome(self, rule_id: str) -> Truth:
         truth = self._truth.get(rule_id, _NOT_RUN)
@@ -511,34 +548,59 @@ class _Evaluator:
             known = self._unknown_fields[path] = field_is_missing(self.case, path)
         return known
 
-    def missing_of(self, rule_id: str) -> list[str]:
-        """Unknown case fields that leave this rule undecided (through referenced rules too)."""
-        hit = self._missing.get(rule_id)
+    def gaps(self, rule_id: str) -> _Gaps:
+        """What leaves this rule undecided (nothing once it is decided)."""
+        hit = self._gaps.get(rule_id)
         if hit is not None:
             return hit
         out: list[str] = []
+        windows: list[ScanWindow] = []
+        unplaced: list[ScanWindow] = []
+        passed = False
         if self.outcome(rule_id) is None:
             today = self.facts["gestational_age"]
+            placed = isinstance(today, int)
             for u in self._used[rule_id]:
-                if u.result is None:
-                    last = CERVICAL_LENGTH_WINDOW_LAST_DAY.get(u.fact)
-                    if last is not None and isinstance(today, int) and today > last:
-                        self._passed.add(rule_id)
-                        continue  # the scan window has passed: no measurement can answer this now
+                if u.result is not None:
+                    continue
+                window = CERVICAL_LENGTH_WINDOWS.get(u.fact)
+                if window is not None and placed and window.last is not None and today > window.last:
+                    passed = True
+                    continue  # the scan window has passed: no measurement can answer this now
+                if window is not None and not self._field_unknown(SCANS):
+                    # Scans are recorded, none in the window the test reads: a scan in that window is
+                    # wanted, or, while today's gestational age is unknown, the age that places it.
+                    (windows if placed else unplaced).append(window)
+                    unknown = [SCANS if placed else "gestational_age"]
+                else:
                     unknown = [p for p in u.inputs if self._field_unknown(p)]
-                    # Answered, yet the test is still open: the answers do not cover what it asks
-                    # (a scan exists, but none in the rule's window). More of that answer is needed.
+                    # Answered, yet the test is still open: the answers do not cover what it asks.
+                    # More of that answer is needed.
                     if not unknown and u.value == "unknown":
                         unknown = [p for p in u.inputs if p not in CERCLAGE_DETAILS]
-                    out += [p for p in unknown if p not in out]
+                out += [p for p in unknown if p not in out]
             for ref in self.static.refs[rule_id]:
-                out += [p for p in self.missing_of(ref) if p not in out]
-        self._missing[rule_id] = out
-        return out
+                inner = self.gaps(ref)
+                out += [p for p in inner.fields if p not in out]
+                windows += inner.windows
+                unplaced += inner.unplaced
+                passed = passed or inner.passed
+        hit = self._gaps[rule_id] = _Gaps(out, tuple(dict.fromkeys(windows)), tuple(dict.fromkeys(unplaced)), passed)
+        return hit
+
+    def missing_of(self, rule_id: str) -> list[str]:
+        """The case fields that leave this rule undecided (through referenced rules too)."""
+        return self.gaps(rule_id).fields
+
+    def asks_of(self, rule_id: str) -> dict[str, str]:
+        """What to get, in words, for a field the rule waits on that is recorded but does not answer it."""
+        windows = self.gaps(rule_id).windows
+        return {SCANS: scan_wanted(windows)} if windows else {}
 
     def window_passed_only(self, rule_id: str) -> bool:
         """Undecided only because a scan window has passed: no answer can decide it any more."""
-        return not self.missing_of(rule_id) and rule_id in self._passed
+        gaps = self.gaps(rule_id)
+        return gaps.passed and not gaps.fields
 
     def values(self, rule_id: str) -> list[ValueUsed]:
         """The rule's tests as its trace shows them."""
@@ -553,8 +615,7 @@ class _Evaluator:
             fields = self.static.trace_fields[rule_id].copy()
             fields["values"] = self.values(rule_id)
             fields["status"] = status or _VERDICT[self._truth[rule_id]]
-            missing = self._missing.get(rule_id)
-            fields["missing"] = self.missing_of(rule_id) if missing is None else missing
+            fields["missing"] = self.missing_of(rule_id)
             hit = self._traces[key] = _built(RuleTrace, fields)
         return hit
 
@@ -664,7 +725,43 @@ def _diagnosis(ev: _Evaluator, plan: _Plan) -> tuple[Diagnosis, list[ExclusionRe
 def _risk(ev: _Evaluator, plan: _Plan, kind_title: str) -> RiskFinding:
     rule_id = plan.risk[kind_title][0]
     finding = _finding(ev.settle(plan)[rule_id])
-    return RiskFinding(finding, False, ev.trace(rule_id, status=finding))
+    measured = _measured_outside(ev, rule_id) if finding == "unknown" else ""
+    return RiskFinding(finding, False, ev.trace(rule_id, status=finding), measured)
+
+
+def _measured_outside(ev: _Evaluator, rule_id: str) -> str:
+    """For a rule that tests one windowed cervical length, left open with scans recorded (so all lie outside
+    its window): each scan as measured, short or not by the rule's threshold, and the window it misses.
+
+    "20 mm at 25+0, below this guideline's 25 mm threshold but outside its window (14+0 to 23+6): not a
+    screening finding for this pathway". The threshold and the window are the rule's and its fact's.
+    """
+    test, scans = ev.kb.conditions[rule_id], ev.case.ultrasound.cervical_lengths
+    if not scans or not isinstance(test, Leaf) or test.fact not in CERVICAL_LENGTH_WINDOWS:
+        return ""
+    spec, window = FACTS[test.fact], CERVICAL_LENGTH_WINDOWS[test.fact]
+    threshold = f"this guideline's {show_value(spec, test.value)} threshold"
+    measures = []
+    for scan in sorted(scans, key=lambda s: s.gestational_age.total_days):
+        mm = scan.cervical_length_mm
+        if mm == test.value:  # at the threshold: whether that counts as short is the rule's operator
+            counts = "counts" if evaluate(test, {test.fact: mm}, ev.outcome) else "does not count"
+            where = f"at {threshold}, which {counts} as short ({describe_need(test)})"
+        else:
+            where = f"{'below' if mm < test.value else 'above'} {threshold}"
+        measures.append(f"{show_value(spec, mm)} at {scan.gestational_age}, {where}")
+    today = ev.facts["gestational_age"]
+    if not isinstance(today, int):
+        tail = "; without today's gestational age its window cannot be placed"
+    elif window.last is not None and today > window.last:
+        tail = ""
+    else:
+        tail = "; none recorded in the window yet"
+    return (
+        "; ".join(measures)
+        + (" but" if len(measures) == 1 else "; each")
+        + f" outside its window ({window.span}): not a screening finding for this pathway{tail}"
+    )
 
 
 def _cerclage(ev: _Evaluator, plan: _Plan) -> Cerclage:
@@ -705,20 +802,30 @@ def _cerclage(ev: _Evaluator, plan: _Plan) -> Cerclage:
 
 
 def _undecided_reason(ev: _Evaluator, turning: list[tuple[str, str]], otherwise: str) -> str:
-    """Why an option is undecided: the first rule that could still turn it, and the answers it waits on.
+    """Why an option is undecided: the first rule that could still turn it, and what it waits on.
 
     Only the first: a later one may be undecidable only because the first is (its title can
-    describe a case the answers already rule out, such as "cervix not yet measured").
+    describe a case the answers already rule out, such as "cervix not yet measured"). An answer
+    that is recorded is never called "not yet given": what a rule wants of it (a scan inside the
+    window it reads) is said instead, and a window that today's unknown gestational age leaves
+    unplaced is said as such.
     """
     rule_id, title = turning[0]
-    fields = ev.missing_of(rule_id)
-    given = [f for f in fields if not ev._field_unknown(f)]  # recorded, but not for the window the rule reads
-    labels = "; ".join(_label(f) for f in fields if f not in given) or ""
-    asks = [f"answers not yet given ({labels})"] if labels else []
-    asks += [f"a further {_label(f).lower()} entry in the window the rule reads (none recorded there)" for f in given]
+    gaps, asks = ev.gaps(rule_id), ev.asks_of(rule_id)
+    labels = "; ".join(_label(f) for f in gaps.fields if f not in asks)
+    wants = [f"answers not yet given ({labels})"] if labels else []
+    wants += [words[0].lower() + words[1:] for words in asks.values()]
+    unplaced = ""
+    if gaps.unplaced:
+        spans = " and ".join(w.span for w in gaps.unplaced)
+        unplaced = (
+            f" The recorded scans lie outside the window it reads ({spans} weeks), and that window cannot be "
+            "placed without today's gestational age: it may be still to come, open or passed."
+        )
+    decide = "decides" if len(wants) == 1 and not labels else "decide"  # "a scan ... decides"
     return (
-        f"Cannot decide yet: {' and '.join(asks) or 'answers not yet given'} decide whether this applies: “{title}”. "
-        f"If it does not: {otherwise}"
+        f"Cannot decide yet: {' and '.join(wants) or 'answers not yet given'} {decide} whether this applies: "
+        f"“{title}”.{unplaced} If it does not: {otherwise}"
     )
 
 
@@ -736,9 +843,11 @@ def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
         pending: list[str] = []
         missing: list[str] = []
         deciding: list[str] = []
+        windows: list[ScanWindow] = []  # scan windows a rule in ``missing`` wants a scan in
         not_excluded_titles: list[str] = []
-        # (fields, the status it would set, does it offer the option) for each undecided rule before the match
-        could: list[tuple[list[str], str, bool]] = []
+        # (fields, what to get for them in words, the status it would set, does it offer the option)
+        # for each undecided rule before the match
+        could: list[tuple[list[str], dict[str, str], str, bool]] = []
         # An absolute contraindication that is present blocks the option outright.
         present = [b for b in blocking if truth[b[0]] is True]
         if present:
@@ -754,6 +863,7 @@ def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
                     pending.append(not_excluded)
                     not_excluded_titles.append(title)
                     missing += [m for m in ev.missing_of(rule_id) if m not in missing]
+                    windows += ev.gaps(rule_id).windows
             # Higher-priority rules still undecided: (rule id, title, would it offer the option,
             # does it wait only on this pregnancy's examination findings).
             undecided: list[tuple[str, str, bool, bool]] = []
@@ -770,9 +880,10 @@ def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
                     waits_on = ev.missing_of(rule_id)
                     pending.append(would_make)
                     missing += [m for m in waits_on if m not in missing]
+                    windows += ev.gaps(rule_id).windows
                     awaits_exam = bool(waits_on) and all(f.startswith(EXAMINATION_FINDINGS) for f in waits_on)
                     undecided.append((rule_id, title, offers, awaits_exam))
-                    could.append((waits_on, candidate[2] or "not_applicable", offers))
+                    could.append((waits_on, ev.asks_of(rule_id), candidate[2] or "not_applicable", offers))
             if chosen is None:  # the knowledge base ends every list with an "otherwise"; be safe anyway
                 raise RuntimeError(f"no status rule matched treatment {tid} under {plan.guideline}")
             rule_id, rule_title, sets, statement, _, chosen_offers, otherwise = chosen
@@ -795,8 +906,12 @@ def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
             if turning:
                 status = "insufficient_data"
                 reason = _undecided_reason(ev, turning, statement)
+                deciding_windows: list[ScanWindow] = []
                 for r, _ in turning:
                     deciding += [m for m in ev.missing_of(r) if m not in deciding]
+                    deciding_windows += ev.gaps(r).windows
+                windows = deciding_windows or windows  # the scan it waits on is named by the rules that decide it
+        asks = {SCANS: scan_wanted(dict.fromkeys(windows))} if windows else {}
         cautions = relative if relative and blocking and status in IN_PLAY else []
         if cautions:
             reason += f" Relative contraindication present ({'; '.join(cautions)}): a decision for senior review."
@@ -816,12 +931,15 @@ def _treatments(ev: _Evaluator, plan: _Plan) -> list[TreatmentResult]:
             "rule_title": rule_title,
             "deciding": deciding,
             "could_change": _could_change(status, not_excluded_titles, could),
+            "asks": asks,
         }
         results.append(_built(TreatmentResult, result))
     return results
 
 
-def _could_change(status: str, not_excluded: list[str], could: list[tuple[list[str], str, bool]]) -> str:
+def _could_change(
+    status: str, not_excluded: list[str], could: list[tuple[list[str], dict[str, str], str, bool]]
+) -> str:
     """One plain sentence: the answers still to come that really could change this option.
 
     A contraindication not yet excluded matters only to an option that is offered or undecided
@@ -834,42 +952,45 @@ def _could_change(status: str, not_excluded: list[str], could: list[tuple[list[s
     if not_excluded and offered_or_open:
         parts.append(f"not yet excluded, any of these would rule it out: {', '.join(t.lower() for t in not_excluded)}")
     effects: dict[str, list[str]] = {}
-    for fields, sets, offers in could:
+    for fields, asks, sets, offers in could:
         if sets == status or not fields or (not offered_or_open and not offers):
             continue
         bucket = effects.setdefault(sets, [])
-        bucket += [_label(f) for f in fields if _label(f) not in bucket]
+        bucket += [said for said in (asks.get(f) or _label(f) for f in fields) if said not in bucket]
     for sets, labels in effects.items():
         parts.append(f"{', '.join(labels)} could make it {sets.replace('_', ' ')}")
     return ("Could change once answered: " + "; ".join(parts) + ".") if parts else ""
 
 
 def _collect_missing(
+    ev: _Evaluator,
     plan: _Plan,
     diagnosis: Diagnosis,
     exclusions: list[ExclusionResult],
     cerclage: Cerclage,
     treatments: list[TreatmentResult],
 ) -> list[MissingInput]:
-    affects: dict[str, list[str]] = {}
+    # One entry per answer to get, named as the rules want it: a scan wanted in one window and in
+    # another are two entries of the scan list.
+    affects: dict[tuple[str, str], list[str]] = {}
 
-    def add(paths: list[str], what: str) -> None:
+    def add(paths: list[str], what: str, asks: dict[str, str]) -> None:
         for p in paths:
-            bucket = affects.setdefault(p, [])
+            bucket = affects.setdefault((p, asks.get(p) or _label(p)), [])
             if what not in bucket:
                 bucket.append(what)
 
-    add(_diagnosis_fields(plan, diagnosis, exclusions), "diagnosis")
+    add(_diagnosis_fields(plan, diagnosis, exclusions), "diagnosis", {})
     blocked = cerclage.now == "contraindicated"
     for trace in cerclage.indications:
         # With an absolute contraindication present, no answer could make cerclage an option.
         if trace.status == "insufficient_data" and not blocked:
-            add(trace.missing, "cerclage indication")
+            add(trace.missing, "cerclage indication", ev.asks_of(trace.rule_id))
     for t in treatments:
-        add(t.missing, t.short_name)
+        add(t.missing, t.short_name, t.asks)
     return [
-        _built(MissingInput, {"field": p, "label": _label(p), "section": _section(p), "affects": sorted(a)})
-        for p, a in affects.items()
+        _built(MissingInput, {"field": p, "label": label, "section": _section(p), "affects": sorted(a)})
+        for (p, label), a in affects.items()
     ]
 
 
@@ -912,7 +1033,7 @@ def assess(case: Case, guideline: str, kb: KnowledgeBase | None = None, _ev: _Ev
         risk_factors=risk_factors,
         cerclage=cerclage,
         treatments=treatments,
-        missing=_collect_missing(plan, diagnosis, exclusions, cerclage, treatments),
+        missing=_collect_missing(ev, plan, diagnosis, exclusions, cerclage, treatments),
         bottom_line=bottom_line,
     )
 
@@ -938,8 +1059,7 @@ def _settled_summary(cerclage: Cerclage, treatments: list[TreatmentResult]) -> C
         return cerclage
     waiting = [t for t in treatments if t.treatment.endswith("cerclage") and t.status == "insufficient_data"]
     if waiting:
-        fields = [f for t in waiting for f in t.deciding]
-        labels = "; ".join(dict.fromkeys(_label(f) for f in fields))
+        labels = "; ".join(dict.fromkeys(t.asks.get(f) or _label(f) for t in waiting for f in t.deciding))
         summary = (
             "Indication cannot be decided yet: "
             + "; ".join(t.short_name for t in waiting)
@@ -992,24 +1112,20 @@ def assess_all(case: Case, kb: KnowledgeBase | None = None) -> AllAssessments:
             stances_differ,
         )
 
-    # One entry per unknown field: what it affects, with the guidelines it affects it under.
-    order: list[str] = []
-    labels: dict[str, MissingInput] = {}
-    affects: dict[str, dict[str, list[str]]] = {}
+    # One entry per answer to get (an unknown field, or a scan wanted in a window): what it affects,
+    # with the guidelines it affects it under.
+    first: dict[tuple[str, str], MissingInput] = {}
+    affects: dict[tuple[str, str], dict[str, list[str]]] = {}
     for g, a in results.items():
         for m in a.missing:
-            if m.field not in labels:
-                order.append(m.field)
-                labels[m.field] = m
+            key = (m.field, m.label)
+            first.setdefault(key, m)
             for thing in m.affects:
-                affects.setdefault(m.field, {}).setdefault(thing, []).append(g.upper())
+                affects.setdefault(key, {}).setdefault(thing, []).append(g.upper())
     merged = {
-        f: MissingInput(
-            f,
-            labels[f].label,
-            labels[f].section,
-            [f"{thing} ({', '.join(gs)})" for thing, gs in affects[f].items()],
+        key: MissingInput(
+            m.field, m.label, m.section, [f"{thing} ({', '.join(gs)})" for thing, gs in affects[key].items()]
         )
-        for f in order
+        for key, m in first.items()
     }
     return AllAssessments(results, disagreements, list(merged.values()))

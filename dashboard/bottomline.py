@@ -144,7 +144,7 @@ def derive_bottom_line(
             t.treatment,
             t.short_name,
             t.status,
-            "Waits on: " + "; ".join(label(f) for f in t.deciding) + "." if t.deciding else t.reason,
+            "Waits on: " + "; ".join(t.asks.get(f) or label(f) for f in t.deciding) + "." if t.deciding else t.reason,
             t.citations,
         )
         for t in undecided
@@ -178,16 +178,17 @@ def derive_bottom_line(
             )
 
     # The answers to get first: those that decide the most undecided options (the diagnosis counts
-    # as one more). Only answers that decide something are named; a "could change" note is not.
-    score: dict[str, list[str]] = {}
+    # as one more). Only answers that decide something are named; a "could change" note is not. Each
+    # is named as the engine words it (a recorded scan list by the window still needing a scan).
+    score: dict[tuple[str, str], list[str]] = {}
     for t in undecided:
         for f in t.deciding:
-            score.setdefault(f, []).append(t.short_name)
+            score.setdefault((f, t.asks.get(f) or label(f)), []).append(t.short_name)
     if diagnosis.status == "insufficient_data":
         for f in diagnosis_fields:
-            score.setdefault(f, []).append("the diagnosis")
+            score.setdefault((f, label(f)), []).append("the diagnosis")
     ranked = sorted(score.items(), key=lambda item: -len(item[1]))[:CONFIRM_FIRST]
-    confirm = [ToConfirm(f, label(f), section(f), decides) for f, decides in ranked]
+    confirm = [ToConfirm(f, words, section(f), decides) for (f, words), decides in ranked]
 
     headline_dx = diagnosis_headline(diagnosis.status, diagnosis.basis)
     if pictures:

@@ -73,7 +73,8 @@ def render_text(result: Assessment | AllAssessments, kb: KnowledgeBase) -> str:
                 lines.append(f"  Exclusion {e.trace.title}: {e.status}. {e.effect}{cite(e.trace.citations)}")
         sc = a.short_cervix
         lines.append(
-            f"Short cervix: {sc.status} ({sc.trace.title}; a risk finding, not diagnostic on its own){cite(sc.trace.citations)}"
+            f"Short cervix: {sc.said} ({sc.trace.title}; a risk finding, not diagnostic on its own)"
+            + cite(sc.trace.citations)
         )
         cer = a.cerclage
         lines.append(f"Cerclage: {cer.summary}")

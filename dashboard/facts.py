@@ -481,12 +481,47 @@ def _membranes(case: Case) -> Any:
     return _tri(case.exam.membranes_at_or_beyond_os)
 
 
-def _shortest(case: Case, low: int | None, high: int | None, high_inclusive: bool) -> Any:
-    lengths = []
-    for scan in case.ultrasound.cervical_lengths:
-        day = scan.gestational_age.total_days
-        if (low is None or day >= low) and (high is None or (day <= high if high_inclusive else day < high)):
-            lengths.append(scan.cervical_length_mm)
+def ga_text(days: int) -> str:
+    """A gestational age in days as weeks+days: 167 is '23+6'."""
+    return f"{days // 7}+{days % 7}"
+
+
+@dataclass(frozen=True, slots=True)
+class ScanWindow:
+    """The gestational ages (in days, both ends included; ``None`` leaves that end open) whose
+    cervical-length scans a fact reads."""
+
+    first: int | None
+    last: int | None
+
+    def holds(self, day: int) -> bool:
+        return (self.first is None or day >= self.first) and (self.last is None or day <= self.last)
+
+    @property
+    def span(self) -> str:
+        """The window in short: '16+0 to 23+6', 'before 24+0' or 'from 24+0'."""
+        if self.first is None:
+            return f"before {ga_text(self.last + 1)}" if self.last is not None else "at any time"
+        if self.last is None:
+            return f"from {ga_text(self.first)}"
+        return f"{ga_text(self.first)} to {ga_text(self.last)}"
+
+    @property
+    def when(self) -> str:
+        """When a scan must be made to count: 'between 16+0 and 23+6 weeks', 'before 24+0 weeks'."""
+        if self.first is not None and self.last is not None:
+            return f"between {ga_text(self.first)} and {ga_text(self.last)} weeks"
+        if self.first is not None:
+            return f"at {ga_text(self.first)} weeks or later"
+        return f"before {ga_text(self.last + 1)} weeks" if self.last is not None else "at any time"
+
+
+def _shortest(case: Case, window: ScanWindow) -> Any:
+    lengths = [
+        scan.cervical_length_mm
+        for scan in case.ultrasound.cervical_lengths
+        if window.holds(scan.gestational_age.total_days)
+    ]
     return min(lengths) if lengths else UNKNOWN
 
 
@@ -503,17 +538,19 @@ def _shortest_since_cerclage(case: Case) -> Any:
     now = case.cerclage
     if now.in_place != Tri.present or now.placed_at is None:
         return UNKNOWN
-    return _shortest(case, now.placed_at.total_days + 1, None, False)
+    return _shortest(case, ScanWindow(now.placed_at.total_days + 1, None))
 
 
-# The last day (in days of gestation) a windowed cervical-length fact can still be measured:
-# once today is past it, no scan can answer the fact, so nothing asks for one.
-CERVICAL_LENGTH_WINDOW_LAST_DAY = {
-    "shortest_cervical_length_before_24_weeks": 24 * 7 - 1,
-    "shortest_cervical_length_16_to_before_24_weeks": 24 * 7 - 1,
-    "shortest_cervical_length_14_to_before_24_weeks": 24 * 7 - 1,
-    "shortest_cervical_length_16_to_24_weeks": 24 * 7,
+# The window each windowed cervical-length fact reads. Once today is past a window's last day no
+# scan can answer the fact, so nothing asks for one; while it is not, a scan in it is what to get.
+CERVICAL_LENGTH_WINDOWS = {
+    "shortest_cervical_length_before_24_weeks": ScanWindow(None, 24 * 7 - 1),
+    "shortest_cervical_length_16_to_before_24_weeks": ScanWindow(16 * 7, 24 * 7 - 1),
+    "shortest_cervical_length_14_to_before_24_weeks": ScanWindow(14 * 7, 24 * 7 - 1),
+    "shortest_cervical_length_16_to_24_weeks": ScanWindow(16 * 7, 24 * 7),
+    "shortest_cervical_length_from_24_weeks": ScanWindow(24 * 7, None),
 }
+ANY_TIME = ScanWindow(None, None)
 
 
 @_fact(
@@ -525,7 +562,7 @@ CERVICAL_LENGTH_WINDOW_LAST_DAY = {
     range=(0, 60),
 )
 def _cl_before_24(case: Case) -> Any:
-    return _shortest(case, None, 24 * 7, high_inclusive=False)
+    return _shortest(case, CERVICAL_LENGTH_WINDOWS["shortest_cervical_length_before_24_weeks"])
 
 
 @_fact(
@@ -537,7 +574,7 @@ def _cl_before_24(case: Case) -> Any:
     range=(0, 60),
 )
 def _cl_16_before_24(case: Case) -> Any:
-    return _shortest(case, 16 * 7, 24 * 7, high_inclusive=False)
+    return _shortest(case, CERVICAL_LENGTH_WINDOWS["shortest_cervical_length_16_to_before_24_weeks"])
 
 
 @_fact(
@@ -550,7 +587,7 @@ def _cl_16_before_24(case: Case) -> Any:
     range=(0, 60),
 )
 def _cl_14_before_24(case: Case) -> Any:
-    return _shortest(case, 14 * 7, 24 * 7, high_inclusive=False)
+    return _shortest(case, CERVICAL_LENGTH_WINDOWS["shortest_cervical_length_14_to_before_24_weeks"])
 
 
 @_fact(
@@ -562,7 +599,7 @@ def _cl_14_before_24(case: Case) -> Any:
     range=(0, 60),
 )
 def _cl_16_24(case: Case) -> Any:
-    return _shortest(case, 16 * 7, 24 * 7, high_inclusive=True)
+    return _shortest(case, CERVICAL_LENGTH_WINDOWS["shortest_cervical_length_16_to_24_weeks"])
 
 
 @_fact(
@@ -574,7 +611,7 @@ def _cl_16_24(case: Case) -> Any:
     range=(0, 60),
 )
 def _cl_any(case: Case) -> Any:
-    return _shortest(case, None, None, high_inclusive=True)
+    return _shortest(case, ANY_TIME)
 
 
 @_fact(
@@ -586,7 +623,7 @@ def _cl_any(case: Case) -> Any:
     range=(0, 60),
 )
 def _cl_from_24(case: Case) -> Any:
-    return _shortest(case, 24 * 7, None, high_inclusive=True)
+    return _shortest(case, CERVICAL_LENGTH_WINDOWS["shortest_cervical_length_from_24_weeks"])
 
 
 @_fact("funneling", "tri", "Funneling of the internal os on ultrasound.", ("ultrasound.funneling",))

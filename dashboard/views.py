@@ -352,6 +352,12 @@ def treatment_differ_cell(statuses: Sequence[str]) -> str:
     return NONE_OFFERS if len(set(statuses)) > 1 else "No"
 
 
+def _risk_cell(f: Any) -> str:
+    """A risk finding for a comparison cell: its status and rule, and a length measured outside the window as such."""
+    measured = f": {f.measured}" if f.measured else ""
+    return f"{words(f.shown)}: {f.trace.title}{measured} {marks(f.trace.citations)}"
+
+
 def comparison_rows(result: AllAssessments) -> list[dict[str, str]]:
     """Topic by guideline, each cell with its sources, and whether the guidelines differ."""
     gs = [result.guidelines[g] for g in GUIDELINES]
@@ -372,7 +378,7 @@ def comparison_rows(result: AllAssessments) -> list[dict[str, str]]:
     add(
         "Short cervix (risk finding)",
         [a.short_cervix.status for a in gs],
-        [f"{words(a.short_cervix.status)}: {a.short_cervix.trace.title} {marks(a.short_cervix.trace.citations)}" for a in gs],
+        [_risk_cell(a.short_cervix) for a in gs],
     )
     add(
         "Cerclage indication",
@@ -518,7 +524,7 @@ class CriteriaText:
             exclusion_cites=tuple(c for e in a.exclusions for c in e.trace.citations)
             + tuple(c for t in beyond for c in t.citations),
             risk_findings=tuple(
-                Finding(f.status, f"{f.trace.title}: {f.status}", f"{f.trace.statement} {marks(f.trace.citations)}")
+                Finding(f.shown, f"{f.trace.title}: {f.said}", f"{f.trace.statement} {marks(f.trace.citations)}")
                 for f in (a.short_cervix, a.risk_factors)
             ),
             risk_cites=tuple(c for f in (a.short_cervix, a.risk_factors) for c in f.trace.citations),

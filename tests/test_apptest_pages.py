@@ -18,12 +18,13 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.assess import AllAssessments, Cite, assess_all
 from dashboard.bottomline import IN_PLAY
-from dashboard.case import Case, CaseError, case_from_json
+from dashboard.case import Case, CaseError, case_from_dict, case_from_json
 from dashboard.fields import SECTIONS, label_of, place_of
 from dashboard.intake import SCANS, case_to_form, cell_key, form_to_case, key, rows_key
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, default_knowledge_base
 from dashboard.ui import STATUS_LOOK, badge_markdown, md_escape
-from dashboard.views import bottom_line_markdown, marks, option_order, words
+from dashboard.views import bottom_line_markdown, marks, md_text, option_order, words
+from tests.strategies import births, ga, scan
 
 ROOT = Path(__file__).parents[1]
 APP = ROOT / "streamlit_app.py"
@@ -266,6 +267,50 @@ def test_criteria_lists_what_is_missing_by_section(at: AppTest) -> None:
     sections = list(dict.fromkeys(m.section for m in result.missing))
     links = [link.label for link in at.main.get("page_link") if link.label.startswith("Answer in the intake")]
     assert links == [f"Answer in the intake: {SECTIONS[s]}" for s in sections]
+
+
+def _singleton_after_a_preterm_birth(today: str, *scans: tuple[str, float]) -> Case:
+    """A singleton after a spontaneous preterm birth at 30 weeks, today ``today``, with these scans (age, mm)."""
+    return case_from_dict({
+        "gestational_age": ga(today),
+        "fetuses": 1,
+        "history": {"painless_second_trimester_losses": [], "spontaneous_preterm_births": births("30+0")},
+        "ultrasound": {"cervical_lengths": [scan(at, mm) for at, mm in scans]},
+    })  # fmt: skip
+
+
+@pytest.mark.parametrize("guideline", GUIDELINES)
+def test_criteria_shows_a_length_measured_outside_the_window_as_measured(at: AppTest, guideline: str) -> None:
+    """20 mm at 25+0: the Short cervix risk-finding line gives the engine's measured words with their badge, under
+    each guideline, and never says 'unknown'."""
+    result = load(at, _singleton_after_a_preterm_birth("25+0", ("25+0", 20.0)))
+    finding = result.guidelines[guideline].short_cervix
+    assert finding.measured, "the scan is chosen outside every guideline's window"
+
+    open_page(at, "criteria")
+    choose_guideline(at, guideline)
+
+    [risk] = [m.value for m in at.main.markdown if finding.trace.title in m.value and "-badge[" in m.value]
+    [line] = [line for line in risk.splitlines() if finding.trace.title in line]
+    assert line.startswith(f"- {badge_markdown(finding.shown, f'{finding.trace.title}: {finding.measured}')} ")
+    assert "unknown" not in line.split("] ", 1)[0].lower()
+
+
+def test_criteria_asks_for_a_scan_in_the_window_not_for_the_recorded_scans(at: AppTest) -> None:
+    """A scan at 12+0, today 14+0: the bottom line and the missing list ask for a scan in the window, in the
+    engine's words, and never name the recorded scan list as unknown."""
+    a = load(at, _singleton_after_a_preterm_birth("14+0", ("12+0", 30.0))).guidelines["acog"]
+    [t] = [t for t in a.treatments if t.treatment == "ultrasound_indicated_cerclage"]
+    [wanted] = t.asks.values()
+    [item] = [i for i in a.bottom_line.undecided if i.treatment == t.treatment]
+    assert wanted in item.text
+
+    open_page(at, "criteria")
+
+    shown = "\n".join(texts(at))
+    assert f"- **{md_text(item.name)}**: {md_text(item.text)}" in shown
+    assert f"- **{md_escape(wanted)}**: affects " in shown
+    assert md_escape(label_of(SCANS)) not in shown
 
 
 def test_criteria_shows_each_general_disagreement_with_its_sources(at: AppTest) -> None:

@@ -609,6 +609,112 @@ def test_an_option_an_unknown_scan_could_still_open_is_undecided_not_inapplicabl
     assert t.reason.startswith("Cannot decide yet: answers not yet given (Cervical length scans")
 
 
+# A singleton after a spontaneous preterm birth at 30+0, one 30 mm scan at 12+0: before every guideline's window.
+def early_scan_only(today: str | None) -> dict[str, Any]:
+    return with_history_and_scan(30, at="12+0", prior_cerclage="absent") | {
+        "gestational_age": None if today is None else ga(today)
+    }
+
+
+@pytest.mark.parametrize(
+    ("guideline", "window"),
+    [("acog", "between 14+0 and 23+6 weeks"), ("rcog", "between 14+0 and 23+6 weeks"),
+     ("nice", "between 16+0 and 24+0 weeks")],
+)  # fmt: skip
+def test_a_scan_recorded_before_the_window_asks_for_a_scan_in_the_window(
+    kb: KnowledgeBase, guideline: str, window: str
+) -> None:
+    """Scan at 12+0, today 14+0: the ultrasound-indicated cerclage waits on a scan in the window its rule reads,
+    said with that window (taken from the fact), never on the scan list as an answer not yet given."""
+    result = assess(case_from_dict(early_scan_only("14+0")), guideline, kb)
+    [t] = [t for t in result.treatments if t.treatment == "ultrasound_indicated_cerclage"]
+    wanted = f"A cervical-length scan {window} (none recorded there)"
+    assert t.status == "insufficient_data"
+    assert t.deciding == ["ultrasound.cervical_lengths"]
+    assert t.asks == {"ultrasound.cervical_lengths": wanted}
+    assert t.reason.startswith(f"Cannot decide yet: a cervical-length scan {window} (none recorded there) decides ")
+    assert "not yet given" not in t.reason and "Cervical length scans" not in t.reason + t.could_change
+    [item] = [i for i in result.bottom_line.undecided if i.treatment == t.treatment]
+    assert item.text == f"Waits on: {wanted}."
+    assert wanted in [m.label for m in result.missing]
+    assert "Cervical length scans (mm, with gestational age)" not in [m.label for m in result.missing]
+
+
+def test_a_scan_wanted_in_the_window_is_confirmed_first_in_its_words(kb: KnowledgeBase) -> None:
+    """With the examination findings known, the scan in ACOG's window is the first answer to get, named by it."""
+    closed = acute_picture(at="14+0", dilation_cm=0.0) | {"symptoms": {"mild_contractions": "absent"}}
+    doc = early_scan_only("14+0") | closed
+    [first, *_] = assess(case_from_dict(doc), "acog", kb).bottom_line.confirm_first
+    assert (first.field, first.label) == (
+        "ultrasound.cervical_lengths", "A cervical-length scan between 14+0 and 23+6 weeks (none recorded there)"
+    )
+    assert "Ultrasound-indicated cerclage" in first.decides
+
+
+@pytest.mark.parametrize(("guideline", "span"), [("acog", "14+0 to 23+6"), ("nice", "16+0 to 24+0")])
+def test_without_todays_gestational_age_the_window_cannot_be_placed(
+    kb: KnowledgeBase, guideline: str, span: str
+) -> None:
+    """Scan at 12+0, gestational age unknown: the reason says the window cannot be placed without today's age, the
+    option waits on that age, not on the recorded scans, and the age is the first answer to confirm."""
+    result = assess(case_from_dict(early_scan_only(None)), guideline, kb)
+    [t] = [t for t in result.treatments if t.treatment == "ultrasound_indicated_cerclage"]
+    assert t.status == "insufficient_data"
+    assert "gestational_age" in t.deciding and "ultrasound.cervical_lengths" not in t.deciding + t.missing
+    assert (
+        f"The recorded scans lie outside the window it reads ({span} weeks), and that window cannot be placed "
+        "without today's gestational age" in t.reason
+    )
+    assert result.bottom_line.confirm_first[0].field == "gestational_age"
+
+
+def test_a_scan_window_that_has_passed_asks_for_no_scan(kb: KnowledgeBase) -> None:
+    """Scan at 12+0, today 25+0: no window can still be measured, so nothing asks for a scan or names the scans."""
+    for guideline in GUIDELINES:
+        result = assess(case_from_dict(early_scan_only("25+0")), guideline, kb)
+        assert all(not t.asks and "ultrasound.cervical_lengths" not in t.missing for t in result.treatments)
+        assert all(m.field != "ultrasound.cervical_lengths" for m in result.missing)
+
+
+@pytest.mark.parametrize(
+    ("guideline", "counts"),
+    [("acog", "does not count as short (< 25 mm)"), ("rcog", "counts as short (≤ 25 mm)"),
+     ("nice", "counts as short (≤ 25 mm)")],
+)  # fmt: skip
+def test_a_length_at_the_threshold_outside_the_window_says_whether_it_counts(
+    kb: KnowledgeBase, guideline: str, counts: str
+) -> None:
+    """25 mm at 12+0, today 14+0: at each guideline's threshold, short or not by its own operator (ACOG below 25 mm,
+    RCOG and NICE at or below), outside its window, with no scan in the window yet; the finding stays unknown."""
+    doc = with_history_and_scan(25, at="12+0") | {"gestational_age": ga("14+0")}
+    finding = assess(case_from_dict(doc), guideline, kb).short_cervix
+    assert finding.status == "unknown" and finding.shown == "not_applicable"
+    assert finding.measured.startswith(f"25 mm at 12+0, at this guideline's 25 mm threshold, which {counts} but ")
+    assert finding.measured.endswith(": not a screening finding for this pathway; none recorded in the window yet")
+    assert finding.said == finding.measured
+
+
+def test_a_length_outside_the_window_with_todays_age_unknown_says_the_window_cannot_be_placed(
+    kb: KnowledgeBase,
+) -> None:
+    """Two scans outside ACOG's window, gestational age unknown: each is measured, and the window is not placed."""
+    doc = with_history_and_scan(30, at="12+0") | {"gestational_age": None}
+    doc["ultrasound"]["cervical_lengths"].append(scan("25+0", 20))
+    assert assess(case_from_dict(doc), "acog", kb).short_cervix.measured == (
+        "30 mm at 12+0, above this guideline's 25 mm threshold; 20 mm at 25+0, below this guideline's 25 mm "
+        "threshold; each outside its window (14+0 to 23+6): not a screening finding for this pathway; without "
+        "today's gestational age its window cannot be placed"
+    )
+
+
+def test_a_length_inside_the_window_or_no_scan_keeps_the_plain_finding(kb: KnowledgeBase) -> None:
+    """A scan in the window decides the finding (present), and with no scan it is unknown: neither is 'measured'."""
+    for doc, status in ((with_history_and_scan(18), "present"), ({"gestational_age": ga("20+0")}, "unknown")):
+        for guideline in GUIDELINES:
+            finding = assess(case_from_dict(doc), guideline, kb).short_cervix
+            assert (finding.status, finding.measured, finding.said, finding.shown) == (status, "", status, status)
+
+
 def test_risk_factors_alone_do_not_decide_while_the_history_is_unknown(kb: KnowledgeBase) -> None:
     """LEEP with the obstetric history unknown: planned cerclage is undecided, not 'not recommended'."""
     doc = {

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dashboard.assess import Cite, assess_all
-from dashboard.case import case_from_json
+from dashboard.case import case_from_dict, case_from_json
 from dashboard.kb import default_knowledge_base
 from dashboard.views import (
     NONE_OFFERS,
@@ -251,3 +251,45 @@ def test_a_contraindication_that_is_not_an_exclusion_is_said_beside_the_exclusio
     assert text.also_recorded is not None and text.also_recorded.startswith("**Fetal compromise recorded**")
     [ci] = [c for c in result.guidelines["acog"].cerclage.contraindications if c.status == "present"]
     assert set(ci.citations) <= set(text.exclusion_cites)
+
+
+# --------------------------------------------------------------------------- a length measured outside the window
+
+# A singleton at 25+0 after a spontaneous preterm birth at 30 weeks, measured 20 mm today: after every window.
+LATE_SCAN = {
+    "gestational_age": {"weeks": 25, "days": 0},
+    "fetuses": 1,
+    "history": {
+        "painless_second_trimester_losses": [],
+        "spontaneous_preterm_births": [{"gestational_age": {"weeks": 30}}],
+    },
+    "ultrasound": {"cervical_lengths": [{"gestational_age": {"weeks": 25, "days": 0}, "cervical_length_mm": 20}]},
+}
+LATE_SCAN_WORDS = {
+    "acog": "Short cervix before 24 weeks (ACOG threshold): 20 mm at 25+0, below this guideline's 25 mm threshold "
+    "but outside its window (14+0 to 23+6): not a screening finding for this pathway",
+    "rcog": "Short cervix before 24 weeks (RCOG threshold): 20 mm at 25+0, below this guideline's 25 mm threshold "
+    "but outside its window (14+0 to 23+6): not a screening finding for this pathway",
+    "nice": "Short cervix at 16+0 to 24+0 weeks (NICE threshold): 20 mm at 25+0, below this guideline's 25 mm "
+    "threshold but outside its window (16+0 to 24+0): not a screening finding for this pathway",
+}
+
+
+def test_a_length_measured_outside_the_window_is_shown_as_measured_never_unknown() -> None:
+    """20 mm at 25+0: each guideline's risk-finding line gives the length, its gestational age, short or not by that
+    guideline's threshold and the window it misses, badged 'not applicable', never 'unknown'."""
+    text = CriteriaText(assess_all(case_from_dict(LATE_SCAN)), say=words)
+    for g, expected in LATE_SCAN_WORDS.items():
+        short_cervix, _ = text.guideline(g).risk_findings
+        assert (short_cervix.status, short_cervix.badge) == ("not_applicable", expected), g
+        assert "unknown" not in short_cervix.badge.lower()
+
+
+def test_the_comparison_row_shows_a_length_measured_outside_the_window() -> None:
+    """The side-by-side row for the short cervix gives the same measured words, not '? Unknown'."""
+    result = assess_all(case_from_dict(LATE_SCAN))
+    [row] = [r for r in comparison_rows(result) if r["Topic"] == "Short cervix (risk finding)"]
+    for g, expected in LATE_SCAN_WORDS.items():
+        cell = row[result.guidelines[g].guideline_name]
+        assert cell.startswith(f"{words('not_applicable')}: {expected} ["), cell
+        assert "Unknown" not in cell
