@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from dashboard.assess import NOT_OFFERED, AllAssessments, Assessment, assess, assess_all
+from dashboard.bottomline import STATUS_PHRASE
 from dashboard.case import Case, CaseError, case_from_json
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, KnowledgeBase, KnowledgeBaseError, default_knowledge_base
 from dashboard.views import bottom_line_text, closed_for_case, merged_needs, option_of_indication
@@ -21,16 +22,11 @@ from dashboard.views import bottom_line_text, closed_for_case, merged_needs, opt
 EXIT_INVALID_CASE = 2
 EXIT_BROKEN_KB = 3
 
+# The engine's words for each status (bottomline.STATUS_PHRASE); the ones to catch the eye in capitals.
 STATUS_WORDS = {
     "met": "MET",
     "not_met": "NOT MET",
-    "insufficient_data": "INSUFFICIENT DATA",
-    "recommended": "recommended",
-    "consider": "consider",
-    "not_recommended": "not recommended",
-    "contraindicated": "CONTRAINDICATED",
-    "not_applicable": "not applicable",
-    "no_stated_position": "no stated position",
+    **{s: p.upper() if s in ("insufficient_data", "contraindicated") else p for s, p in STATUS_PHRASE.items()},
 }
 
 

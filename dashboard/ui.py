@@ -17,6 +17,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard.assess import AllAssessments, Cite, assess_all
+from dashboard.bottomline import STATUS_PHRASE
 from dashboard.case import (
     Case,
     CaseError,
@@ -49,13 +50,18 @@ STATUS_LOOK: dict[str, tuple[str, str, str]] = {
     # status -> (words, Material icon, badge colour). Colour is never the only signal.
     "met": ("Criteria met", ":material/check_circle:", "orange"),
     "not_met": ("Criteria not met", ":material/cancel:", "gray"),
-    "insufficient_data": ("Insufficient data", ":material/help:", "blue"),
-    "recommended": ("Recommended", ":material/thumb_up:", "green"),
-    "consider": ("Consider", ":material/balance:", "blue"),
-    "not_recommended": ("Not recommended", ":material/thumb_down:", "orange"),
-    "contraindicated": ("Contraindicated", ":material/block:", "red"),
-    "not_applicable": ("Not applicable", ":material/remove:", "gray"),
-    "no_stated_position": ("No stated position", ":material/do_not_disturb_on:", "gray"),
+    **{
+        status: (STATUS_PHRASE[status].capitalize(), icon, colour)  # the engine's words for an option's status
+        for status, icon, colour in (
+            ("insufficient_data", ":material/help:", "blue"),
+            ("recommended", ":material/thumb_up:", "green"),
+            ("consider", ":material/balance:", "blue"),
+            ("not_recommended", ":material/thumb_down:", "orange"),
+            ("contraindicated", ":material/block:", "red"),
+            ("not_applicable", ":material/remove:", "gray"),
+            ("no_stated_position", ":material/do_not_disturb_on:", "gray"),
+        )
+    },
     "present": ("Present", ":material/error:", "red"),
     "absent": ("Absent", ":material/check:", "gray"),
     "unknown": ("Unknown", ":material/help:", "blue"),

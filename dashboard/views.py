@@ -12,22 +12,27 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from dashboard.assess import NOT_OFFERED, AllAssessments, Assessment, Cite, MissingInput, Window, stances_differ
-from dashboard.bottomline import IN_PLAY, option_of_indication
+from dashboard.bottomline import IN_PLAY, STATUS_PHRASE, option_of_indication
 from dashboard.fields import SECTIONS
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, READ_AT, THIRD_PARTY, KnowledgeBase
 
 T = TypeVar("T")
 
+# An option's status is worded once, in the engine (bottomline.STATUS_PHRASE); tables add a symbol
+# so the status never rests on colour alone.
+_SYMBOLS = {
+    "insufficient_data": "?",
+    "recommended": "▲",
+    "consider": "◆",
+    "not_recommended": "▼",
+    "contraindicated": "⛔",
+    "not_applicable": "–",
+    "no_stated_position": "○",
+}
 WORDS = {
     "met": "✔ Met",
     "not_met": "✘ Not met",
-    "insufficient_data": "? Insufficient data",
-    "recommended": "▲ Recommended",
-    "consider": "◆ Consider",
-    "not_recommended": "▼ Not recommended",
-    "contraindicated": "⛔ Contraindicated",
-    "not_applicable": "– Not applicable",
-    "no_stated_position": "○ No stated position",
+    **{status: f"{symbol} {STATUS_PHRASE[status].capitalize()}" for status, symbol in _SYMBOLS.items()},
     "present": "● Present",
     "absent": "○ Absent",
     "unknown": "? Unknown",
