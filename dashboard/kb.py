@@ -486,18 +486,47 @@ def _read_yaml(path: Path) -> Any:
         return parse_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise KnowledgeBaseError(f"{_rel(path)}: file is missing") from None
+    except UnicodeDecodeError as exc:
+        raise KnowledgeBaseError(
+            f"{_rel(path)}: not UTF-8 text (byte {exc.start} is 0x{exc.object[exc.start]:02x}); save it as UTF-8"
+        ) from None
+    except DuplicateKeyError as exc:
+        raise KnowledgeBaseError(f"{_rel(path)}: {exc}") from None
     except yaml.YAMLError as exc:
         raise KnowledgeBaseError(f"{_rel(path)}: not valid YAML: {exc}") from None
 
 
+class DuplicateKeyError(yaml.YAMLError):
+    """A mapping names the same key twice: YAML would keep the later value without a word."""
+
+    def __init__(self, key: Any, line: int) -> None:
+        super().__init__(f"line {line}: the key {key!r} appears twice in one mapping; only one may stay")
+
+
+class _StrictLoader(_YAML_LOADER):  # type: ignore[misc, valid-type]
+    """The safe loader, refusing a key repeated in one mapping."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[tuple[str, str]] = set()
+        for key_node, _ in node.value:  # before merge keys are flattened: an explicit key may override a merged one
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                if (key_node.tag, key_node.value) in seen:
+                    raise DuplicateKeyError(key_node.value, key_node.start_mark.line + 1)
+                seen.add((key_node.tag, key_node.value))
+        return super().construct_mapping(node, deep=deep)
+
+
 def parse_yaml(text: str) -> Any:
-    """What ``yaml.load(text, Loader=_YAML_LOADER)`` gives (values, types, errors), several times faster."""
+    """What ``yaml.load(text, Loader=_YAML_LOADER)`` gives (values, types, errors), several times faster,
+    except that a key repeated in one mapping is refused (``DuplicateKeyError``), never silently replaced."""
     try:
         return _plain_yaml(text)
+    except DuplicateKeyError:
+        raise
     except Exception:  # noqa: BLE001 - anything unusual or wrong is left to PyYAML itself
         # Tags, anchors, merge keys, several documents, and every error go through the safe
         # loader, so they behave (and are reported) exactly as before.
-        return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a safe loader
 
 
 class _NotPlain(Exception):
@@ -556,7 +585,7 @@ def _plain_yaml(text: str) -> Any:
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 if event.anchor is not None or event.tag is not None:
                     raise _NotPlain
-                stack.append([{}, _NO_KEY] if kind is yaml.MappingStartEvent else [[], _IN_SEQUENCE])
+                stack.append([{}, _NO_KEY, set()] if kind is yaml.MappingStartEvent else [[], _IN_SEQUENCE])
                 continue
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 value = stack.pop()[0]
@@ -570,6 +599,10 @@ def _plain_yaml(text: str) -> Any:
             elif top[1] is _NO_KEY:
                 if type(value) is dict or type(value) is list:
                     raise _NotPlain
+                typed = (type(value), value)  # 1 and true are different YAML keys, though equal in Python
+                if typed in top[2]:
+                    raise DuplicateKeyError(value, event.start_mark.line + 1)
+                top[2].add(typed)
                 top[1] = value
             else:
                 top[0][top[1]] = value

@@ -223,3 +223,21 @@ def test_missing_file_is_refused_naming_the_file(data: Path) -> None:
     """A knowledge base without its references file is refused, naming the file."""
     (data / "references.yaml").unlink()
     assert_names(load_error(data), "references.yaml", "missing")
+
+
+def test_a_key_repeated_in_a_rule_is_refused_naming_file_line_and_key(data: Path) -> None:
+    """A second 'value' in one rule's test (a 25 mm threshold silently read as 15) is refused by name."""
+    path = data / "rules" / "acog.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = "{fact: shortest_cervical_length_14_to_before_24_weeks, op: lt, value: 25, unit: mm}"
+    assert old in text
+    path.write_text(text.replace(old, old[:-1] + ", value: 15}", 1), encoding="utf-8")
+    assert_names(load_error(data), "rules/acog.yaml", "line", "'value' appears twice")
+
+
+def test_a_byte_that_is_not_utf8_is_refused_naming_file_and_offset(data: Path) -> None:
+    """One non-UTF-8 byte in a data file is a named knowledge-base error, never a traceback."""
+    path = data / "references.yaml"
+    raw = path.read_bytes()
+    path.write_bytes(raw[:100] + b"\xff" + raw[100:])
+    assert_names(load_error(data), "references.yaml", "not UTF-8", "byte 100", "0xff")

@@ -17,7 +17,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.kb import _YAML_LOADER, DATA_DIR, _plain_yaml, parse_yaml
+from dashboard.kb import _YAML_LOADER, DATA_DIR, DuplicateKeyError, _plain_yaml, parse_yaml
 
 
 def _reference(text: str) -> Any:
@@ -80,7 +80,6 @@ DOCUMENTS = [
     "---\n",
     "# only a comment\n",
     "just a string\n",
-    "a: 1\na: 2\n",
     "a: &x 1\nb: *x\n",
     "base: &b {x: 1}\nderived:\n  <<: *b\n  y: 2\n",
     "a: !!str 1\nb: !!float 2\n",
@@ -140,3 +139,25 @@ def test_dumped_documents_read_the_same(data: Any, flow: bool | None, unicode: b
     """Whatever PyYAML writes, in block or flow style, reads back the same through both readers."""
     text = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=unicode, sort_keys=False)
     assert _same(_plain_yaml(text), _reference(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "line"),
+    [
+        ("a: 1\na: 2\n", "a", 2),
+        ("rules:\n  - {id: R1, value: 25, unit: mm, value: 15}\n", "value", 2),
+        ("a: &x 1\nb: *x\nb: 2\n", "b", 3),  # through PyYAML's own loader (an anchor)
+        ("- id: R1\n  guideline: acog\n  guideline: nice\n", "guideline", 3),
+    ],
+)
+def test_a_key_repeated_in_one_mapping_is_refused_with_its_line(text: str, key: str, line: int) -> None:
+    """YAML keeps the later of two equal keys without a word (a 25 mm threshold silently became 15);
+    the knowledge base refuses it, naming the key and its line."""
+    with pytest.raises(DuplicateKeyError) as caught:
+        parse_yaml(text)
+    assert f"line {line}" in str(caught.value) and repr(key) in str(caught.value)
+
+
+def test_an_explicit_key_may_still_override_a_merged_one() -> None:
+    """A merge key (<<) is not a repeat: the explicit key wins, as in YAML."""
+    assert parse_yaml("base: &b {x: 1}\nderived:\n  <<: *b\n  x: 2\n")["derived"] == {"x": 2}
