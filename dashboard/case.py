@@ -491,17 +491,78 @@ def case_from_dict(data: Any) -> Case:
         raise CaseError([("(case)", f"could not be read: {exc.__class__.__name__}")]) from None
 
 
+MAX_DIGITS = 20  # no number in a case file needs more digits; a longer run is refused before parsing
+MAX_DEPTH = 12  # a case file nests five levels; deeper is refused before parsing
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different: json.loads would keep the later of two silently."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _too_deep_or_too_long(text: str) -> str | None:
+    """Why the text is refused before it is parsed (nesting or a number too long), or None."""
+    depth = deepest = run = longest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+            continue
+        if ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+        if ch.isdigit():
+            run += 1
+            longest = max(longest, run)
+        else:
+            run = 0
+    if deepest > MAX_DEPTH:
+        return f"nests {deepest} levels deep; a case file nests at most {MAX_DEPTH}"
+    if longest > MAX_DIGITS:
+        return f"holds a number of {longest} digits; no field takes more than {MAX_DIGITS}"
+    return None
+
+
 def case_from_json(raw: bytes | str) -> Case:
     """Read a case file's bytes; too large, not JSON or invalid all raise CaseError."""
     size = len(raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw)
     if size > MAX_CASE_FILE_BYTES:
         raise CaseError([("(file)", f"is {size // 1024} KB; a case file is at most {MAX_CASE_FILE_BYTES // 1024} KB")])
+    if isinstance(raw, bytes) and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise CaseError([("(file)", "is UTF-16 text; save it as UTF-8 (a case file is UTF-8 JSON)")])
     try:
-        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        data = json.loads(text)
-    except UnicodeDecodeError:
-        raise CaseError([("(file)", "is not UTF-8 text; a case file is JSON")]) from None
-    except (json.JSONDecodeError, RecursionError) as exc:
+        # A UTF-8 byte-order mark is harmless and some editors write one: it is read past.
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw.removeprefix("\ufeff")
+        why = _too_deep_or_too_long(text)
+        if why:
+            raise CaseError([("(file)", why)])
+        data = json.loads(text, object_pairs_hook=_no_repeats)
+    except UnicodeDecodeError as exc:
+        raise CaseError([("(file)", f"is not UTF-8 text (byte {exc.start}); a case file is UTF-8 JSON")]) from None
+    except _DuplicateKey as exc:
+        key = json.dumps(exc.key)[1:-1]  # escaped: a key may hold control characters
+        raise CaseError([("(file)", f"names the key '{key}' twice in one object; only one may stay")]) from None
+    except (json.JSONDecodeError, RecursionError, ValueError) as exc:
         where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
         raise CaseError([("(file)", f"is not valid JSON{where}")]) from None
     return case_from_dict(data)

@@ -391,3 +391,40 @@ def test_a_late_scan_is_named_alongside_other_bad_fields() -> None:
         "ultrasound.cervical_lengths[0].gestational_age",
         "ultrasound.cervical_lengths[2].gestational_age",
     ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        (b'{"fetuses": 1, "fetuses": 3}', "names the key 'fetuses' twice"),
+        (
+            b'{"history": {"second_trimester_losses": [], "second_trimester_losses": null}}',
+            "'second_trimester_losses' twice",
+        ),
+        (b'{"fetuses": ' + b"9" * 4301 + b"}", "a number of 4301 digits"),
+        (b"[" * 100 + b"]" * 100, "nests 100 levels deep"),
+        ('{"fetuses": 1}'.encode("utf-16"), "is UTF-16 text; save it as UTF-8"),
+        (b'{"fetuses": 1, "gestational_age": {"weeks": 20, "days": 0\xff}}', "is not UTF-8 text (byte 57)"),
+    ],
+    ids=["duplicate-key", "duplicate-nested-key", "4301-digit-integer", "deep-nesting", "utf-16", "bad-byte"],
+)
+def test_a_hostile_file_is_refused_saying_why_before_anything_is_read_from_it(raw: bytes, words: str) -> None:
+    """Duplicate keys (json keeps the later one silently), huge integers, deep nesting and the wrong
+    encoding are each refused with a message that says what is wrong, never a traceback."""
+    with pytest.raises(CaseError) as caught:
+        case_from_json(raw)
+    [(path, message)] = caught.value.problems
+    assert path == "(file)" and words in message
+
+
+def test_a_utf8_byte_order_mark_is_read_past() -> None:
+    """Some editors start UTF-8 files with a byte-order mark; the case reads as without it."""
+    assert case_from_json(b"\xef\xbb\xbf" + b'{"fetuses": 2}').fetuses == 2
+
+
+@pytest.mark.parametrize("literal", [b"NaN", b"Infinity", b"-Infinity"])
+def test_non_finite_numbers_are_refused_at_their_field(literal: bytes) -> None:
+    """NaN and infinities are out of every range, refused at the field that holds them."""
+    with pytest.raises(CaseError) as caught:
+        case_from_json(b'{"exam": {"cervical_dilation_cm": ' + literal + b"}}")
+    assert [p for p, _ in caught.value.problems] == ["exam.cervical_dilation_cm"]
