@@ -135,3 +135,23 @@ def test_results_are_the_same_when_the_per_rule_memory_is_full(monkeypatch: pyte
     monkeypatch.setattr(engine, "_RESULTS_PER_RULE", 1)
     fresh = load_knowledge_base()
     assert [json.dumps(assess_all(case, fresh).to_dict()) for case in SCENARIOS] == expected
+
+
+def test_the_per_rule_memory_never_holds_more_than_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long-lived server meets ever new cases: each rule remembers at most its bound of results,
+    however many distinct cases go through (here 600 against a bound of 50)."""
+    import dashboard.assess as engine
+
+    monkeypatch.setattr(engine, "_RESULTS_PER_RULE", 50)
+    fresh = load_knowledge_base()
+    for n in range(600):
+        doc = {
+            "gestational_age": {"weeks": 14 + n % 12, "days": n % 7},
+            "fetuses": 1,
+            "ultrasound": {"cervical_lengths": [{"gestational_age": {"weeks": 14, "days": 0},
+                                                 "cervical_length_mm": 10 + (n % 400) / 10}]},
+            "exam": {"cervical_dilation_cm": (n % 20) / 2},
+        }  # fmt: skip
+        assess_all(Case.model_validate(doc), fresh)
+    sizes = [len(results) for results in _static(fresh).results.values()]
+    assert max(sizes) <= 50 and sum(sizes) > 50 * 3  # bounded, and the memory was really in use

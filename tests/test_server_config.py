@@ -47,3 +47,8 @@ def test_the_server_does_not_watch_or_rerun_the_source(settings) -> None:
     """A deployed server neither watches its source nor reruns on a change."""
     assert settings["server"]["fileWatcherType"] == "none"
     assert settings["server"]["runOnSave"] is False
+
+
+def test_the_server_listens_on_loopback_only(settings) -> None:
+    """The shipped server binds 127.0.0.1, so only the reverse proxy on the same host reaches it."""
+    assert settings["server"]["address"] == "127.0.0.1"
