@@ -1007,7 +1007,8 @@ def assess(case: Case, guideline: str, kb: KnowledgeBase | None = None, _ev: _Ev
     cerclage = _cerclage(ev, plan)
     treatments = _treatments(ev, plan)
     cerclage = _settled_summary(cerclage, treatments)
-    if cerclage_in_place_words(ev.case.cerclage):  # the indication is the guideline's reading, not a new stitch
+    stitch = cerclage_in_place_words(ev.case.cerclage)
+    if stitch:  # the indication is the guideline's reading, not a new stitch
         cerclage = replace(
             cerclage, summary=cerclage.summary + " A cerclage is already in place: no further one is suggested."
         )
@@ -1020,7 +1021,7 @@ def assess(case: Case, guideline: str, kb: KnowledgeBase | None = None, _ev: _Ev
     bottom_line = derive_bottom_line(
         guideline, plan.name, diagnosis, cerclage, treatments, pictures, _label, _section,
         _diagnosis_fields(plan, diagnosis, exclusions),
-        InPlace(cerclage_in_place_words(ev.case.cerclage), in_place),
+        InPlace(stitch, in_place),
     )  # fmt: skip
     return Assessment(
         guideline=guideline,
