@@ -5,7 +5,9 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard.kb import KnowledgeBaseError
-from dashboard.ui import knowledge_base, one_case_per_run, session_guard, sidebar
+from dashboard.ui import knowledge_base, one_case_per_run, protect_process, session_guard, sidebar
+
+protect_process()  # first: nothing entered reaches the log, no case file outlives its download
 
 st.set_page_config(
     page_title="Cervical insufficiency: decision support",

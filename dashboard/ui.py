@@ -94,6 +94,29 @@ def require_frame() -> None:
         st.rerun()
 
 
+def protect_process() -> None:
+    """Once per server process, before anything else: what this process keeps cannot leak.
+
+    Log records lose their values (``dashboard/safelog.py``), and a download's file gets a
+    random one-time name that expires (``dashboard/downloads.py``). Streamlit 1.67 offers no
+    setting for either: its media storage names a file by a hash of its contents
+    (``streamlit/runtime/memory_media_file_storage.py``, ``_calculate_file_id``) and keeps an
+    unreferenced download until a second clean-up (``media_file_manager.py``,
+    ``remove_orphaned_files``). The storage is wrapped in place because the ``/media`` route holds
+    that same object (``web/server/starlette/starlette_app.py``, ``create_streamlit_routes``).
+    """
+    from streamlit import runtime
+    from streamlit.runtime.media_file_storage import MediaFileKind
+
+    from dashboard import safelog
+    from dashboard.downloads import PrivateDownloads
+
+    safelog.install()
+    if runtime.exists():
+        storage = runtime.get_instance().media_file_mgr._storage  # no public handle in 1.67
+        PrivateDownloads.install(storage, MediaFileKind.DOWNLOADABLE)
+
+
 # --------------------------------------------------------------------------- knowledge base
 
 
@@ -473,6 +496,7 @@ def blocked_by_problems(problems: list[tuple[str, str]]) -> None:
 
 
 __all__ = [
+    "protect_process",
     "require_frame",
     "BIRTH_LISTS",
     "SCANS",

@@ -168,9 +168,12 @@ with st.container(border=True):
     down, up = st.columns(2)
     with down:
         if state.case is not None:
+            case = state.case
             st.download_button(
                 "Download case file (JSON)",
-                data=case_to_json(state.case),
+                # Made on click, under a one-time name that only this session learns, and removed
+                # once served (dashboard/downloads.py): nothing stays fetchable from /media.
+                data=lambda: case_to_json(case),
                 file_name="cervical-insufficiency-case.json",
                 mime="application/json",
                 icon=":material/download:",

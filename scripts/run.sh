@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# THE app command. Installs the runtime dependencies and starts the dashboard.
+# THE app command. Makes the project environment .venv (scripts/venv.sh) with the runtime
+# dependencies, then starts the dashboard on http://localhost:8501 (loopback only, as configured).
 #
 # Usage: bash scripts/run.sh [streamlit run args...]   e.g. bash scripts/run.sh --server.port 8502
+#        PYTHON=/usr/bin/python3 bash scripts/run.sh     (a particular Python 3.11 or newer)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+source scripts/venv.sh
 
-PIP_ROOT_USER_ACTION=ignore python3 -m pip install -q -r requirements.txt && exec python3 -m streamlit run streamlit_app.py "$@"
+use_venv requirements.txt
+exec "$VENV_PYTHON" -m streamlit run streamlit_app.py "$@"

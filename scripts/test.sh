@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# THE test command. Installs the Python test dependencies, makes sure Debian's Chromium is
-# present for the browser tests (installing it when we can, failing when we cannot: browser
-# tests are never skipped), then runs pytest across two workers.
+# THE test command. Makes the project environment .venv (scripts/venv.sh) with the test
+# dependencies, makes sure Debian's Chromium is present for the browser tests (installing it when
+# we can, failing when we cannot: browser tests are never skipped), then runs pytest across two
+# workers in that environment.
 #
 # Usage: bash scripts/test.sh [pytest args...]   e.g. bash scripts/test.sh tests/browser -v
+#        PYTHON=/usr/bin/python3 bash scripts/test.sh  (a particular Python 3.11 or newer)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+source scripts/venv.sh
 
-PIP_ROOT_USER_ACTION=ignore python3 -m pip install -q -r requirements-dev.txt
+use_venv requirements-dev.txt
 
 CHROMIUM=/usr/bin/chromium
 if [[ ! -x "$CHROMIUM" ]]; then
@@ -25,4 +28,4 @@ if [[ ! -x "$CHROMIUM" ]]; then
 fi
 
 # Each browser test server binds its own free port, so xdist workers do not collide.
-exec python3 -m pytest -n 2 "$@"
+exec "$VENV_PYTHON" -m pytest -n 2 "$@"
