@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard.kb import KnowledgeBaseError
-from dashboard.ui import knowledge_base, one_case_per_run, protect_process, session_guard, sidebar
+from dashboard.ui import knowledge_base, one_case_per_run, page_boundary, protect_process, session_guard, sidebar
 
 protect_process()  # first: nothing entered reaches the log, no case file outlives its download
 
@@ -40,7 +40,8 @@ pages = [
 page = st.navigation(pages)
 lost = session_guard()
 with one_case_per_run():  # the answers cannot change during a run: read them once
-    sidebar(kb, verdict=not lost)  # a lost session shows no verdict anywhere
+    sidebar(kb, lost=lost)  # a lost session shows no case and no verdict anywhere
     if lost:
-        st.stop()  # draw nothing else until the user starts afresh (see session_guard)
-    page.run()
+        st.stop()  # draw nothing else until the user starts a new case or loads a file (session_guard)
+    with page_boundary():  # an unexpected error: a message in the page's words, the case kept
+        page.run()

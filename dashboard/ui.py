@@ -7,6 +7,7 @@ written to disk or logged.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -42,7 +43,14 @@ from dashboard.intake import (
     rows_key,
 )
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, KnowledgeBase, default_knowledge_base
-from dashboard.views import bottom_line_markdown, entered_twice_text, marks, sidebar_bottom_line, sources_block
+from dashboard.views import (
+    bottom_line_markdown,
+    entered_twice_text,
+    marks,
+    md_text,
+    sidebar_bottom_line,
+    sources_block,
+)
 
 PERSIST = "session"  # widget values survive page switches in a real browser (Streamlit 1.67)
 
@@ -143,6 +151,23 @@ _THIS_RUN: ContextVar[CaseState | None] = ContextVar("case_this_run", default=No
 
 
 @contextmanager
+def page_boundary() -> Iterator[None]:
+    """Around a page: an unexpected error ends that page's drawing with a message, not Streamlit's
+    error screen; the answers stay in the session untouched. Logged value-free (safelog).
+    Streamlit's own stop and rerun signals are not ``Exception`` and pass through."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - the boundary
+        logging.getLogger(__name__).error("Page failed", exc_info=exc)
+        st.error(
+            "**Something went wrong while drawing this page.** Your answers are kept as they were; "
+            "the rest of this page is not shown. Choose the page again in the menu to retry; if it "
+            "keeps happening, download the case file from Intake and report the problem.",
+            icon=":material/error:",
+        )
+
+
+@contextmanager
 def one_case_per_run() -> Iterator[None]:
     """Within the block, every ``current_case()`` returns the case as it was on entry.
 
@@ -214,61 +239,148 @@ def remove_row(path: str, row_id: str) -> None:
 
 
 def _start_afresh() -> None:
-    """Dismiss the lost-case notice and put every intake widget back to 'not answered'.
+    """End the lost-case notice and put every intake widget back to 'not answered'.
 
     Writing each value (rather than deleting it) makes Streamlit send it to the browser,
     which would otherwise keep showing what it had before the session was lost.
     """
-    for k in ("_lost_case", "_lost_block"):
-        st.session_state.pop(k, None)
+    st.session_state.pop(LOST, None)
     st.query_params.pop("case", None)
     st.session_state.update(blank_form())
 
 
-def session_guard() -> bool:
-    """Say so when this tab showed a case that this server session never held.
+LOST = "_lost_case"  # set while this tab shows (or showed) a case this server session never held
 
-    The case exists only in server memory. After a server restart (or an expired session)
-    the browser reconnects to a fresh session and re-sends the values its widgets still
-    show, but not the rest (scan rows, earlier losses and births). Showing that remnant would
-    present a partial case as if it were the patient's, so on the first run of a session
-    any intake value sent by the browser is discarded and the page says the case was lost.
-    A ``case=open`` marker in the URL (no clinical content) does the same after a reload.
+# What a disconnected tab shows is the case as the server last saw it; once the server is gone
+# it may no longer exist there. Streamlit 1.67 marks the connection on the app's root element
+# (data-test-connection-state: CONNECTED, PINGING_SERVER, DISCONNECTED_FOREVER ...), so the page
+# is greyed out and says so until it is connected again (and, after a restart, replaced by the
+# lost-case notice on the first run of the new session).
+STALE_PAGE_CSS = """<style>
+.stApp[data-test-connection-state]:not([data-test-connection-state="CONNECTED"]) [data-testid="stMain"],
+.stApp[data-test-connection-state]:not([data-test-connection-state="CONNECTED"]) [data-testid="stSidebarContent"] {
+  opacity: 0.25; filter: grayscale(1); pointer-events: none; user-select: none;
+}
+.stApp[data-test-connection-state]:not([data-test-connection-state="CONNECTED"])::after {
+  content: "Not connected to the server. What this page shows may no longer be the case the server \
+holds: do not act on it. It is checked again when the connection returns.";
+  position: fixed; z-index: 999990; left: 50%; top: 35%; transform: translateX(-50%);
+  width: min(34rem, 90vw); padding: 1rem 1.25rem; border: 2px solid #8a3b00; border-radius: 0.5rem;
+  background: #fff4e5; color: #3d1a00; font-weight: 600; line-height: 1.45;
+}
+</style>"""
 
-    Returns True when the page must not be drawn in this run: the browser still holds the
-    old widgets, and only a run that does not draw them makes it let go of their values.
+
+# After a restart the browser reconnects by itself but does not rerun the page, so the old case
+# would stay on screen, connected and looking live, until the next click. This watcher (no
+# markup; an ``st.components.v2`` module, so no iframe and no inline <script>) asks for a rerun
+# as soon as the connection is back; the new session's first run then finds the browser's old
+# values and shows the lost-case notice instead (session_guard). On a mere network blip the
+# session is still there and the rerun changes nothing.
+RECONNECT_WATCH_JS = """
+export default function (component) {
+  window.__ciReconnected = component.setTriggerValue;  // the mount of the latest run
+  const root = document.querySelector('[data-testid="stApp"]');
+  if (!root || root.__ciWatching) return;
+  root.__ciWatching = true;
+  let lost = false;
+  new MutationObserver(() => {
+    if (root.getAttribute("data-test-connection-state") !== "CONNECTED") {
+      lost = true;
+    } else if (lost) {
+      lost = false;
+      window.__ciReconnected("reconnected", Date.now());
+    }
+  }).observe(root, { attributes: true, attributeFilter: ["data-test-connection-state"] });
+}
+"""
+_reconnect_watch = st.components.v2.component("ci_reconnect_watch", js=RECONNECT_WATCH_JS)
+
+
+def reconnect_watch() -> None:
+    """Mount the reconnect watcher (once per run, in the sidebar, so it never moves)."""
+    _reconnect_watch(key="reconnect-watch", on_reconnected_change=_no_op)
+
+
+def _no_op() -> None:
+    """A trigger callback: the rerun it causes is the point."""
+
+
+def _intake_values_sent_by_browser() -> bool:
+    """True when this run received intake widget values before this session drew any widget.
+
+    After a server restart the browser reconnects to a new session and, in that session's first
+    run, re-sends the values its widgets still show. They arrive keyed by element id
+    (``$$ID-<hash>-<key>``, ``streamlit/elements/lib/utils.py``, ``compute_and_register_element_id``)
+    and are not visible through ``st.session_state`` until a widget with that key is drawn, so
+    they are looked for where Streamlit 1.67 holds them (no public API; a test pins this).
     """
-    first_run = "_session_started" not in st.session_state
-    st.session_state["_session_started"] = True
-    carried = [k for k in st.session_state if isinstance(k, str) and k.startswith(IN)]
-    if first_run and carried:
-        for k in carried:
-            del st.session_state[k]
-        st.session_state["_lost_case"] = True
-        st.session_state["_lost_block"] = True
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    from streamlit.runtime.state.common import is_keyed_element_id
+
+    ctx = get_script_run_ctx()
+    try:
+        widget_ids = list(ctx.session_state._state._new_widget_state.states)  # type: ignore[union-attr]
+    except AttributeError:
+        return False
+    return any(is_keyed_element_id(i) and i.split("-", 2)[2].startswith(IN) for i in widget_ids)
+
+
+def session_guard() -> bool:
+    """Never show, as this patient's case, values this server session did not issue.
+
+    The case exists only in server memory. After a server restart (or an expired session) the
+    browser reconnects to a fresh session and re-sends the values its widgets still show, but not
+    the rest (scan rows, earlier losses and births). Taking that remnant would present a partial
+    case as if it were the patient's. So when a session's first run brings intake values, or the
+    URL carries the ``case=open`` marker (no clinical content) of a case this session never held
+    (a reload), the session is marked lost. While it is lost no page is drawn (no verdict, no
+    summary, no download): only the notice, with **Start a new case** and a case-file upload,
+    and it stays so however often the user clicks, until one of those two is used.
+
+    Returns True when the page must not be drawn in this run. Not drawing the old widgets is what
+    makes the browser drop their values.
+    """
+    ss = st.session_state
+    st.html(STALE_PAGE_CSS)
+    first_run = "_session_started" not in ss
+    ss["_session_started"] = True
+    if first_run:
+        carried = [k for k in ss if isinstance(k, str) and k.startswith(IN)]
+        if carried or _intake_values_sent_by_browser():
+            for k in carried:
+                del ss[k]
+            ss[LOST] = True
+        elif st.query_params.get("case") == "open":
+            ss[LOST] = True
+    if ss.get(LOST):
+        _lost_case_notice()
+        return True
     state = current_case()
-    has_case = state.case is None or overall(completeness(state.case))[0] > 0
-    if has_case:
-        st.session_state["_had_case"] = True
-        st.session_state.pop("_lost_case", None)
+    # A case that cannot be read (problems listed) is still a case being entered.
+    if state.case is None or overall(completeness(state.case))[0] > 0:
         if st.query_params.get("case") != "open":
             st.query_params["case"] = "open"
-        return False
-    # The URL says a case was open, but this session never held one: it was lost.
-    if not st.session_state.get("_had_case") and st.query_params.get("case") == "open":
-        st.session_state["_lost_case"] = True
-    if st.session_state.get("_lost_case"):
-        with st.container(border=True):
-            st.warning(
-                "**The case that was open in this tab is no longer on the server** (the server restarted, "
-                "the session expired, or the page was reloaded). Nothing is stored on the server, so it "
-                "cannot be recovered here, and what this tab still showed has been cleared rather than "
-                "shown as a partial case. Upload the case file if you downloaded one, or enter the "
-                "findings again. To keep a case, use **Download case file** on the Intake page.",
-                icon=":material/warning:",
-            )
-            st.button("Start afresh", key="lost-dismiss", icon=":material/check:", on_click=_start_afresh)
-    return bool(st.session_state.get("_lost_block"))
+    elif "case" in st.query_params:
+        del st.query_params["case"]  # nothing entered: a reload has nothing to lose
+    return False
+
+
+def _lost_case_notice() -> None:
+    with st.container(border=True, key="lost-case"):
+        st.warning(
+            "**The case that was open in this tab is no longer on the server** (the server restarted, "
+            "the session expired, or the page was reloaded). Nothing is stored on the server, so it "
+            "cannot be recovered here. What this tab still showed has been set aside rather than shown "
+            "as a partial case: no answer, verdict or summary is shown until you start a new case or "
+            "load the case file, if you downloaded one.",
+            icon=":material/warning:",
+        )
+        left, right = st.columns(2)
+        left.button("Start a new case", key="lost-dismiss", icon=":material/restart_alt:", on_click=_start_afresh)
+        with right:
+            case_file_uploader()
+            upload_outcome()
 
 
 def clear_case() -> None:
@@ -281,31 +393,69 @@ def clear_case() -> None:
     for k in [k for k in st.session_state if isinstance(k, str) and (k.startswith(IN) or k.startswith(ROWS))]:
         del st.session_state[k]
     st.session_state.update(blank_form())
-    for k in ("_assessment", "upload_problems", "upload_message", "upload_name", "_lost_case"):
+    for k in ("_assessment", "upload_problems", "upload_message", "upload_name", LOST):
         st.session_state.pop(k, None)
     st.query_params.pop("case", None)
     st.session_state["uploader_round"] = st.session_state.get("uploader_round", 0) + 1
 
 
+UPLOAD_LABEL = "Upload a case file (JSON, at most 256 KB)"
+
+
+def case_file_uploader() -> None:
+    """The case-file uploader (Intake, and the lost-case notice). A new key per file read, so the
+    uploader lets go of each file once it has been read (Streamlit frees it with the widget)."""
+    st.file_uploader(
+        UPLOAD_LABEL,
+        type=["json"],
+        key=f"uploader_{st.session_state.get('uploader_round', 0)}",
+        on_change=load_case_file,
+        help="The current case is replaced only if the whole file is valid.",
+    )
+
+
+def upload_outcome() -> None:
+    """What became of the last file chosen: loaded, or refused with what is wrong in it."""
+    about = f"File: {md_text(st.session_state.get('upload_name', ''))}"
+    if st.session_state.get("upload_problems"):
+        st.error("That file was not loaded; the current case is unchanged.", icon=":material/error:")
+        st.caption(about)
+        problem_list(st.session_state["upload_problems"])
+    elif st.session_state.get("upload_message"):
+        st.success(st.session_state["upload_message"], icon=":material/task_alt:")
+        st.caption(about)
+
+
 def load_case_file() -> None:
-    """on_change of the uploader: replace the case only if the whole file is valid."""
+    """on_change of the uploader: replace the case only if the whole file is valid.
+
+    One boundary: whatever the file holds, the outcome is a message in the page's words and the
+    case as it was; nothing raised here reaches Streamlit's error screen.
+    """
     round_key = f"uploader_{st.session_state.get('uploader_round', 0)}"
     uploaded = st.session_state.get(round_key)
     for k in ("upload_problems", "upload_message", "upload_name"):
         st.session_state.pop(k, None)
     if uploaded is None:
         return
+    # The next uploader has a new key, so this one (and the file it holds) is dropped.
+    st.session_state["uploader_round"] = st.session_state.get("uploader_round", 0) + 1
     # Named beside the message, so a message left from an earlier file (one the uploader itself
     # refused never reaches the app) is not read as being about the file just chosen.
-    st.session_state["upload_name"] = uploaded.name
+    name = str(getattr(uploaded, "name", ""))[:120]
+    st.session_state["upload_name"] = name
     try:
         case = case_from_json(uploaded.getvalue())
     except CaseError as exc:
         st.session_state["upload_problems"] = exc.problems
         return
+    except Exception as exc:  # noqa: BLE001 - the boundary: logged value-free, the case kept
+        logging.getLogger(__name__).error("Case file could not be read", exc_info=exc)
+        st.session_state["upload_problems"] = [("file", "could not be read as a case file")]
+        return
     clear_case()  # forgets the last file's name too, so it is set again below
     st.session_state.update(case_to_form(case))
-    st.session_state["upload_name"] = uploaded.name
+    st.session_state["upload_name"] = name
     st.session_state["upload_message"] = "Case file loaded. Check the answers below before relying on them."
 
 
@@ -377,9 +527,10 @@ def _confirm_new_case() -> None:
         st.rerun()
 
 
-def sidebar(kb: KnowledgeBase, verdict: bool = True) -> None:
+def sidebar(kb: KnowledgeBase, lost: bool = False) -> None:
     """Guideline choice, the case at a glance and the New case button, on every page."""
     with st.sidebar:
+        reconnect_watch()
         st.radio(
             "Guideline in use",
             GUIDELINES,
@@ -389,7 +540,10 @@ def sidebar(kb: KnowledgeBase, verdict: bool = True) -> None:
             help="The Criteria and Treatments pages show this guideline first; every page also compares all three.",
         )
         st.markdown("**This case**")
-        show_glance(verdict)
+        if lost:
+            st.markdown("No case is open: the one this tab showed is no longer on the server.")
+        else:
+            show_glance()
         if st.button("New case", icon=":material/restart_alt:", width="stretch"):
             _confirm_new_case()
         st.caption(

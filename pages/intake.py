@@ -30,17 +30,16 @@ from dashboard.ui import (
     PERSIST,
     add_row,
     bottom_line_card,
+    case_file_uploader,
     current_assessment,
     current_case,
     ensure_rows,
     entered_twice_warning,
-    load_case_file,
     problem_lines,
-    problem_list,
     remove_row,
     require_frame,
+    upload_outcome,
 )
-from dashboard.views import md_text
 
 require_frame()  # first: run inside the app frame, never as a bare legacy page
 
@@ -187,21 +186,8 @@ with st.container(border=True):
                 help="Fix the answers marked below first.",
             )
     with up:
-        st.file_uploader(
-            "Upload a case file (JSON, at most 256 KB)",
-            type=["json"],
-            key=f"uploader_{st.session_state.get('uploader_round', 0)}",
-            on_change=load_case_file,
-            help="The current case is replaced only if the whole file is valid.",
-        )
-    about = f"File: {md_text(st.session_state.get('upload_name', ''))}"
-    if st.session_state.get("upload_problems"):
-        st.error("That file was not loaded; the current case is unchanged.", icon=":material/error:")
-        st.caption(about)
-        problem_list(st.session_state["upload_problems"])
-    elif st.session_state.get("upload_message"):
-        st.success(st.session_state["upload_message"], icon=":material/task_alt:")
-        st.caption(about)
+        case_file_uploader()
+    upload_outcome()
 
 
 def weeks_and_days(path: str, label: str, *cells: tuple[DeltaGenerator, str]) -> None:

@@ -98,6 +98,27 @@ def _health_ok(base_url: str) -> bool:
         return False
 
 
+
+def start_on_port(port: int, log_path: Path, script_path: Path = APP_SCRIPT) -> StreamlitServer:
+    """Start the app on a given port (to restart a server where a tab is still connected)."""
+    log_file = open(log_path, "a", encoding="utf-8")  # noqa: SIM115 - closed by StreamlitServer.stop
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(script_path),
+        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=log_file, stderr=subprocess.STDOUT)
+    server = StreamlitServer(
+        url=f"http://127.0.0.1:{port}", port=port, proc=proc, log_path=log_path,
+        script_path=script_path, _log_file=log_file,
+    )  # fmt: skip
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline and not _health_ok(server.url):
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server on port {port} exited: {server.log_text()[-2000:]}")
+        time.sleep(0.1)
+    return server
+
 def start_streamlit(
     script_path: Path | str = APP_SCRIPT,
     extra_args: Sequence[str] = (),

@@ -1,11 +1,9 @@
-"""What the server keeps: nothing entered reaches its log or disk, and a restart is announced."""
+"""What the server keeps: nothing entered reaches its log or disk (restarts: test_e2e_restart.py)."""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -15,10 +13,9 @@ from playwright.sync_api import expect
 
 from tests.browser.helpers import (
     REPO_ROOT,
-    StreamlitServer,
-    _health_ok,
     free_port,
     screenshot,
+    start_on_port,
     wait_for_app,
 )
 
@@ -29,22 +26,7 @@ MARKER_MM = "47.3"
 MARKER_KEY = "zz_marker_q7zr5"
 
 
-def _start(port: int, log_path: Path) -> StreamlitServer:
-    log_file = open(log_path, "a", encoding="utf-8")  # noqa: SIM115 - closed by stop()
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "streamlit_app.py"),
-        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=log_file, stderr=subprocess.STDOUT)
-    server = StreamlitServer(
-        url=f"http://127.0.0.1:{port}", port=port, proc=proc, log_path=log_path,
-        script_path=REPO_ROOT / "streamlit_app.py", _log_file=log_file,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not _health_ok(server.url):
-        time.sleep(0.1)
-    return server
+_start = start_on_port
 
 
 def _files_changed_since(root: Path, since: float, skip: tuple[str, ...]) -> list[Path]:
@@ -114,36 +96,6 @@ def test_nothing_entered_reaches_the_log_the_working_directory_or_tmp(browser, t
                 continue
             assert MARKER_KEY.encode() not in text, f"{path} holds uploaded text"
             assert f'"cervical_length_mm": {MARKER_MM}'.encode() not in text, f"{path} holds the case"
-
-
-def test_a_server_restart_is_announced_rather_than_shown_as_a_partial_case(browser, tmp_path):
-    """After a restart the page says the case was lost and clears what the tab still showed."""
-    port = free_port()
-    server = _start(port, tmp_path / "first.log")
-    context = browser.new_context()
-    page = context.new_page()
-    try:
-        page.goto(server.url + "/intake")
-        wait_for_app(page)
-        _fill_scan(page)
-        server.stop()
-        server = _start(port, tmp_path / "second.log")
-        # The next thing the clinician does reaches a fresh server session.
-        pressure = page.locator('[data-testid="stRadio"]').filter(has_text="Pelvic pressure")
-        pressure.get_by_text("Present", exact=True).click()
-        expect(page.get_by_text("no longer on the server")).to_be_visible(timeout=60_000)
-        expect(page.get_by_text("Gestational age: unknown")).to_be_visible()
-        expect(page.get_by_text(f"Latest cervical length: {MARKER_MM} mm")).to_have_count(0)
-        screenshot(page, "session-lost-after-restart")
-        page.get_by_role("button", name="Start afresh").click()
-        expect(page.get_by_text("no longer on the server")).to_have_count(0)
-        weeks = page.get_by_label("Current gestational age: weeks")
-        expect(weeks).to_be_visible()
-        expect(weeks).to_have_value("")
-        expect(pressure.get_by_role("radio", name="Unknown")).to_be_checked()
-    finally:
-        context.close()
-        server.stop()
 
 
 def test_the_app_asks_nothing_of_other_hosts_while_it_loads_and_changes_page(page, streamlit_server) -> None:
