@@ -533,7 +533,9 @@ def case_from_dict(data: Any) -> Case:
         errors = _first_errors(data, exc)
         problems = [_friendly(e) for e in errors[:NAMED_PROBLEMS]]
         more = max(exc.error_count(), len(errors)) - len(problems)
-        if data.get("format_version", "1") == "1":  # name a version 1 file's fields as it wrote them
+        history = data.get("history")
+        if data.get("format_version", "1") == "1" and isinstance(history, dict) and V1_LOSSES in history:
+            # name a version 1 file's fields as it wrote them (not a list it wrote under the version 2 name)
             problems = [(_as_v1(path), message) for path, message in problems]
         elif data.get("format_version") == CASE_FORMAT_VERSION:
             old = f"history.{V1_LOSSES}"
@@ -598,6 +600,7 @@ def _too_deep_or_too_long(text: str) -> str | None:
 
 
 _JSON_WHITESPACE = " \t\r\n"
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def _wide_encoding(raw: bytes) -> str | None:
@@ -612,6 +615,27 @@ def _wide_encoding(raw: bytes) -> str | None:
         except UnicodeDecodeError:
             return None
     return encoding[:6].upper()
+
+
+# A lone surrogate (U+D800 to U+DFFF), escaped as JSON allows or in a str given directly.
+_SURROGATE_TEXT = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogates(node: Any, loc: tuple[Any, ...] = ()) -> list[tuple[str, str]]:
+    """Each key or string holding a lone surrogate, named. pydantic cannot read one: it names the
+    object around it ("(case)" for a stray top-level key), not the field."""
+    out: list[tuple[str, str]] = []
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        where = (*loc, key)
+        if isinstance(key, str) and (found := _SURROGATE.search(key)) or isinstance(value, str) and (
+            found := _SURROGATE.search(value)
+        ):
+            out.append((_path(where), f"holds the lone surrogate \\u{ord(found[0]):04x}, which is not a character"))
+        else:
+            out += _lone_surrogates(value, where)
+    return out
 
 
 class _Inexact:
@@ -648,15 +672,21 @@ def case_from_json(raw: bytes | str) -> Case:
         raise CaseError([("(file)", f"is {wide} text; save it as UTF-8 (a case file is UTF-8 JSON)")])
     try:
         # A UTF-8 byte-order mark is harmless and some editors write one: it is read past.
-        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw.removeprefix("\ufeff")
+        bom = len(_UTF8_BOM) if isinstance(raw, bytes) and raw.startswith(_UTF8_BOM) else 0
+        text = raw[bom:].decode("utf-8") if isinstance(raw, bytes) else raw.removeprefix("\ufeff")
         if not text.strip(_JSON_WHITESPACE):
             raise CaseError([("(file)", "is empty; a case file is a JSON object")])
         why = _too_deep_or_too_long(text)
         if why:
             raise CaseError([("(file)", why)])
         data = json.loads(text, object_pairs_hook=_no_repeats, parse_float=_exact_float)
+        if _SURROGATE_TEXT.search(text):
+            surrogates = _lone_surrogates(data)
+            if surrogates:
+                raise CaseError(surrogates)
     except UnicodeDecodeError as exc:
-        raise CaseError([("(file)", f"is not UTF-8 text (byte {exc.start}); a case file is UTF-8 JSON")]) from None
+        where = exc.start + bom  # counted from the start of the file, the mark included
+        raise CaseError([("(file)", f"is not UTF-8 text (byte {where}); a case file is UTF-8 JSON")]) from None
     except _DuplicateKey as exc:
         key = json.dumps(exc.key)[1:-1]  # escaped: a key may hold control characters
         raise CaseError([("(file)", f"names the key '{key}' twice in one object; only one may stay")]) from None
