@@ -8,7 +8,9 @@ per bad field; a broken knowledge base exits with status 3. Never a traceback.
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -142,12 +144,13 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     if args.command == "schema":
         from dashboard.case import case_json_schema
 
-        out.write(json.dumps(case_json_schema(), indent=2) + "\n")
+        _write(out, json.dumps(case_json_schema(), indent=2) + "\n")
         return 0
     try:
         kb = default_knowledge_base()
     except KnowledgeBaseError as exc:
-        err.write(f"The knowledge base could not be loaded:\n{exc}\n")
+        lines = [visible(line) for line in str(exc).split("\n")]  # several lines, one per problem
+        _write(err, "The knowledge base could not be loaded:\n" + "".join(line + "\n" for line in lines))
         return EXIT_BROKEN_KB
     case = _read_case(args.case_file, err)
     if case is None:
@@ -159,10 +162,10 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
         payload = result.to_dict()
         payload["knowledge_base"] = {"version": kb.meta.version, "last_reviewed": kb.meta.last_reviewed.isoformat()}
         # ensure_ascii: every character outside ASCII (a bidi override included) is a \\u escape.
-        out.write(json.dumps(payload, indent=2, ensure_ascii=True) + "\n")
+        _write(out, json.dumps(payload, indent=2, ensure_ascii=True) + "\n")
     else:
         # split on "\n" only: a form feed or U+2028 in a line is escaped, not taken for a line break.
-        out.write("\n".join(visible(line) for line in render_text(result, kb).split("\n")))
+        _write(out, "\n".join(visible(line) for line in render_text(result, kb).split("\n")))
     return 0
 
 
@@ -174,10 +177,10 @@ def _read_case(case_file: str, err: TextIO) -> Case | None:
     try:
         raw = _read_at_most(Path(case_file), MAX_CASE_FILE_BYTES)
     except OSError as exc:
-        err.write(f"{name}: cannot be read ({visible(exc.strerror or exc.__class__.__name__)})\n")
+        _write(err, f"{name}: cannot be read ({visible(exc.strerror or exc.__class__.__name__)})\n")
         return None
     except _TooLarge as exc:
-        err.write(f"{name}: not a valid case file\n  (file): {exc}\n")
+        _write(err, f"{name}: not a valid case file\n  (file): {exc}\n")
         return None
     more = 0
     try:
@@ -188,11 +191,24 @@ def _read_case(case_file: str, err: TextIO) -> Case | None:
         problems = [("(file)", f"could not be read ({exc.__class__.__name__})")]
     shown, left_out = cap_messages(problems)
     left_out += more
-    err.write(f"{name}: not a valid case file\n")
-    err.write("".join(f"  {visible(path)}: {visible(message)}\n" for path, message in shown))
+    lines = [f"{name}: not a valid case file", *(f"  {visible(path)}: {visible(message)}" for path, message in shown)]
     if left_out:
-        err.write(f"  \u2026 {more_line(left_out)}\n")
+        lines.append(f"  \u2026 {more_line(left_out)}")
+    _write(err, "".join(line + "\n" for line in lines))
     return None
+
+
+def _write(stream: TextIO, text: str) -> None:
+    """Writes ``text``; if the reader has gone (``| head``), the rest goes nowhere and the exit status
+    still says what happened (a BrokenPipeError would end the program with status 1 and a traceback)."""
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
 
 
 class _TooLarge(Exception):

@@ -295,3 +295,20 @@ def test_the_reader_and_the_command_line_agree(tmp_path: Path) -> None:
     lines = refuse(put(tmp_path, raw)).splitlines()
     expected = [f"  {p}: {m}" for p, m in caught.value.problems[:SHOWN_PROBLEMS]]
     assert lines[1:-1] == expected and lines[-1] == f"  \u2026 {more_line(len(caught.value.problems) - SHOWN_PROBLEMS)}"
+
+
+@pytest.mark.parametrize("case_file", ["hostile", "valid"])
+def test_a_reader_that_goes_away_does_not_change_the_exit_status(
+    tmp_path: Path, repo_root: Path, case_file: str
+) -> None:
+    """With its output pipes closed (`| head` that has quit), the program still exits 2 for a refused file and 0
+    for a report, with no traceback (a broken pipe would otherwise end it with status 1)."""
+    path = put(tmp_path, json.dumps(scans_doc(2500)).encode()) if case_file == "hostile" else SCENARIO
+    program = subprocess.Popen(
+        [sys.executable, "-m", "dashboard", "assess", str(path)],
+        cwd=repo_root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert program.stdout and program.stderr
+    program.stdout.close()
+    program.stderr.close()
+    assert program.wait(timeout=120) == (EXIT_INVALID_CASE if case_file == "hostile" else 0)
