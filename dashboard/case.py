@@ -683,7 +683,7 @@ def case_from_json(raw: bytes | str) -> Case:
         if _SURROGATE_TEXT.search(text):
             surrogates = _lone_surrogates(data)
             if surrogates:
-                raise CaseError(surrogates)
+                raise CaseError(surrogates[:NAMED_PROBLEMS], len(surrogates[NAMED_PROBLEMS:]))
     except UnicodeDecodeError as exc:
         where = exc.start + bom  # counted from the start of the file, the mark included
         raise CaseError([("(file)", f"is not UTF-8 text (byte {where}); a case file is UTF-8 JSON")]) from None

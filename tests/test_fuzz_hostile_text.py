@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.case import MAX_DEPTH, MAX_DIGITS, Case, CaseError, case_from_json, case_to_json
+from dashboard.case import MAX_DEPTH, MAX_DIGITS, NAMED_PROBLEMS, Case, CaseError, case_from_json, case_to_json
 from tests.strategies import case_dicts
 
 FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -608,3 +608,24 @@ def test_a_number_rounding_would_move_across_a_threshold_is_refused_at_its_field
     assert problems_of(raw) == [
         (field, f"{number} cannot be held exactly: it would be read as {rounded}; write the number with fewer digits")
     ]
+
+
+def test_thousands_of_lone_surrogates_are_named_up_to_the_cap_and_counted() -> None:
+    """A file of 5,000 keys holding lone surrogates names the first 200 and counts the other 4,800."""
+    raw = "{" + ",".join(f'"k{i}\\ud800": 1' for i in range(5000)) + "}"
+    with pytest.raises(CaseError) as caught:
+        case_from_json(raw)
+    assert (len(caught.value.problems), caught.value.more) == (NAMED_PROBLEMS, 5000 - NAMED_PROBLEMS)
+    assert caught.value.problems[0] == ("k0\ud800", "holds the lone surrogate \\ud800, which is not a character")
+
+
+def test_thousands_of_bad_entries_are_named_up_to_the_cap_and_counted_exactly() -> None:
+    """Three hundred good losses then 60,000 bad entries: the first 200 bad ones are named, in order, and the rest
+    counted, without pydantic listing all 60,000."""
+    good = json.dumps({"gestational_age": {"weeks": 20, "days": 0}, "painless": "present"})
+    raw = '{"history": {"second_trimester_losses": [' + ",".join([good] * 300 + ["0"] * 60_000) + "]}}"
+    with pytest.raises(CaseError) as caught:
+        case_from_json(raw)
+    paths = [p for p, _ in caught.value.problems]
+    assert paths == [f"history.second_trimester_losses[{i}]" for i in range(300, 300 + NAMED_PROBLEMS)]
+    assert caught.value.more == 60_000 - NAMED_PROBLEMS
