@@ -419,7 +419,7 @@ def test_a_key_named_twice_at_any_depth_is_refused_naming_it(
     assert problems_of(raw) == [("(file)", f"names the key '{key}' twice in one object; only one may stay")]
 
 
-@FUZZ
+@settings(FUZZ, max_examples=50)
 @given(doc=CASES, data=st.data(), control=st.sampled_from([chr(c) for c in (*range(0x20), 0x7F, 0x85, 0x9B)]))
 def test_a_control_character_written_raw_inside_a_string_is_refused_where_it_stands(
     doc: dict[str, Any], data: st.DataObject, control: str
