@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import enum
 import json
+import math
+import re
 import typing
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -192,7 +195,9 @@ class Symptoms(_Strict):
 
 
 class Exam(_Strict):
-    cervical_dilation_cm: Annotated[float | None, Field(ge=0, le=10, strict=True, description="centimetres, 0 to 10")] = None
+    cervical_dilation_cm: Annotated[
+        float | None, Field(ge=0, le=10, strict=True, description="centimetres, 0 to 10")
+    ] = None
     membranes_at_or_beyond_os: Tri = Tri.unknown
 
     @model_validator(mode="after")
@@ -288,6 +293,12 @@ def upgrade(data: dict[str, Any]) -> dict[str, Any]:
     out = {**data, "format_version": CASE_FORMAT_VERSION}
     history = out.get("history")
     if isinstance(history, dict) and V1_LOSSES in history:
+        if "second_trimester_losses" in history:  # the upgrade would otherwise drop one list silently
+            raise _PathError(
+                ("history", V1_LOSSES),
+                "is given together with history.second_trimester_losses, its version 2 name; give the list "
+                'once (as a format_version "2" file: history.second_trimester_losses, painless answered)',
+            )
         history = dict(history)
         losses = history.pop(V1_LOSSES)
         if isinstance(losses, list):
@@ -366,12 +377,20 @@ class _PathError(ValueError):
         self.loc = loc
 
 
-class CaseError(Exception):
-    """A case file or form that cannot be accepted; ``problems`` names each bad field."""
+# Problems a CaseError spells out. A 256 KB file can hold 130,000 bad entries; naming each costs
+# seconds (pydantic's error list, then a message per entry) and nobody reads past the first few.
+NAMED_PROBLEMS = 200
 
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
+
+class CaseError(Exception):
+    """A case file or form that cannot be accepted; ``problems`` names each bad field, in the file's
+    order, up to NAMED_PROBLEMS; ``more`` counts the problems found beyond those."""
+
+    def __init__(self, problems: list[tuple[str, str]], more: int = 0) -> None:
         self.problems = problems
-        super().__init__("; ".join(f"{path}: {message}" for path, message in problems))
+        self.more = more
+        text = "; ".join(f"{path}: {message}" for path, message in problems)
+        super().__init__(text + (f"; and {more} more" if more else ""))
 
 
 def _path(loc: tuple[Any, ...]) -> str:
@@ -415,6 +434,11 @@ def _friendly(error: dict[str, Any]) -> tuple[str, str]:
     original = ctx.get("error")
     if isinstance(original, _PathError):
         return _path(original.loc), str(original)
+    if isinstance(given := error.get("input"), _Inexact):
+        return _path(loc), (
+            f"{given.text} cannot be held exactly: it would be read as {given.value!r}; write the number with "
+            "fewer digits"
+        )
     kind = error.get("type", "")
     message = error.get("msg", "invalid value")
     if kind in _RANGE_ERRORS and (allowed := _description(loc)):
@@ -466,6 +490,39 @@ def _as_v1(path: str) -> str:
     return f"history.{V1_LOSSES}" + path[len(new):] if path.startswith(new) else path
 
 
+def _cut_lists(node: Any, length: int) -> tuple[Any, bool]:
+    """``node`` with every list in it cut to its first ``length`` entries, and whether any was cut."""
+    if isinstance(node, list):
+        parts = [_cut_lists(item, length) for item in node[:length]]
+        return [p for p, _ in parts], len(node) > length or any(c for _, c in parts)
+    if isinstance(node, dict):
+        parts_of = {key: _cut_lists(value, length) for key, value in node.items()}
+        return {k: p for k, (p, _) in parts_of.items()}, any(c for _, c in parts_of.values())
+    return node, False
+
+
+def _first_errors(data: dict[str, Any], exc: ValidationError) -> list[Any]:
+    """pydantic's errors for ``data`` in the file's order: all of them, or, where there are thousands,
+    at least the first NAMED_PROBLEMS (pydantic lists all or none, at about 5 microseconds each).
+
+    Those are the errors of the file with its lists cut short, lengthened until enough are found:
+    an entry's errors do not depend on the entries after it, so each is one the whole file has.
+    """
+    if exc.error_count() <= 4 * NAMED_PROBLEMS:
+        return exc.errors(include_url=False)
+    length = NAMED_PROBLEMS
+    while True:
+        shorter, cut = _cut_lists(data, length)
+        try:
+            Case.model_validate(shorter)
+            errors = []
+        except ValidationError as part:
+            errors = part.errors(include_url=False)
+        if len(errors) >= NAMED_PROBLEMS or not cut:
+            return errors
+        length *= 4
+
+
 def case_from_dict(data: Any) -> Case:
     """Validate a parsed case; raises CaseError naming every bad field."""
     if not isinstance(data, dict):
@@ -473,8 +530,12 @@ def case_from_dict(data: Any) -> Case:
     try:
         return Case.model_validate(data)
     except ValidationError as exc:
-        problems = [_friendly(e) for e in exc.errors(include_url=False)]
-        if data.get("format_version", "1") == "1":  # name a version 1 file's fields as it wrote them
+        errors = _first_errors(data, exc)
+        problems = [_friendly(e) for e in errors[:NAMED_PROBLEMS]]
+        more = max(exc.error_count(), len(errors)) - len(problems)
+        history = data.get("history")
+        if data.get("format_version", "1") == "1" and isinstance(history, dict) and V1_LOSSES in history:
+            # name a version 1 file's fields as it wrote them (not a list it wrote under the version 2 name)
             problems = [(_as_v1(path), message) for path, message in problems]
         elif data.get("format_version") == CASE_FORMAT_VERSION:
             old = f"history.{V1_LOSSES}"
@@ -485,8 +546,11 @@ def case_from_dict(data: Any) -> Case:
             ]
         # The model checks scan dates only once every field is valid, and stops at the first;
         # a file is refused as a whole, so name every late scan now, with the other problems.
-        problems += [p for p in _scans_after_today(data) if p not in problems]
-        raise CaseError(problems) from None
+        named = set(problems)
+        late = [p for p in _scans_after_today(data) if p not in named]
+        room = max(NAMED_PROBLEMS - len(problems), 0)
+        problems += late[:room]
+        raise CaseError(problems, more + len(late[room:])) from None
     except (ValueError, TypeError, RecursionError) as exc:  # defensive: never a traceback
         raise CaseError([("(case)", f"could not be read: {exc.__class__.__name__}")]) from None
 
@@ -511,31 +575,23 @@ def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+# A JSON string (or one left open at the end of the text): what it holds is not structure or a number.
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.S)
+_BRACKETS = re.compile(r"[\[\]{}]")
+_DIGIT_RUN = re.compile(r"\d+")
+
+
 def _too_deep_or_too_long(text: str) -> str | None:
     """Why the text is refused before it is parsed (nesting or a number too long), or None."""
-    depth = deepest = run = longest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-            continue
-        if ch == '"':
-            in_string = True
-        elif ch in "[{":
+    outside = _STRING.sub('""', text)
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(outside):
+        if bracket in "[{":
             depth += 1
             deepest = max(deepest, depth)
-        elif ch in "]}":
-            depth -= 1
-        if ch.isdigit():
-            run += 1
-            longest = max(longest, run)
         else:
-            run = 0
+            depth -= 1
+    longest = max(map(len, _DIGIT_RUN.findall(outside)), default=0)
     if deepest > MAX_DEPTH:
         return f"nests {deepest} levels deep; a case file nests at most {MAX_DEPTH}"
     if longest > MAX_DIGITS:
@@ -543,22 +599,94 @@ def _too_deep_or_too_long(text: str) -> str | None:
     return None
 
 
+_JSON_WHITESPACE = " \t\r\n"
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _wide_encoding(raw: bytes) -> str | None:
+    """"UTF-16" or "UTF-32" when the bytes are JSON text in that encoding, with a byte-order mark or
+    without one (then told by where its NUL bytes fall, and only if the bytes decode), else None."""
+    encoding = json.detect_encoding(raw)
+    if not encoding.startswith(("utf-16", "utf-32")):
+        return None
+    if encoding not in ("utf-16", "utf-32"):  # no byte-order mark: random bytes can look the same
+        try:
+            raw.decode(encoding)
+        except UnicodeDecodeError:
+            return None
+    return encoding[:6].upper()
+
+
+# A lone surrogate (U+D800 to U+DFFF), escaped as JSON allows or in a str given directly.
+_SURROGATE_TEXT = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogates(node: Any, loc: tuple[Any, ...] = ()) -> list[tuple[str, str]]:
+    """Each key or string holding a lone surrogate, named. pydantic cannot read one: it names the
+    object around it ("(case)" for a stray top-level key), not the field."""
+    out: list[tuple[str, str]] = []
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        where = (*loc, key)
+        if isinstance(key, str) and (found := _SURROGATE.search(key)) or isinstance(value, str) and (
+            found := _SURROGATE.search(value)
+        ):
+            out.append((_path(where), f"holds the lone surrogate \\u{ord(found[0]):04x}, which is not a character"))
+        else:
+            out += _lone_surrogates(value, where)
+    return out
+
+
+class _Inexact:
+    """A number written with more digits than a float keeps: reading it would change its value."""
+
+    def __init__(self, text: str, value: float) -> None:
+        self.text, self.value = text, value
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _exact_float(text: str) -> float | _Inexact:
+    """The number a JSON decimal means, or _Inexact when the nearest float is another number.
+
+    24.99999999999999999 is read by json as 25.0 (and 0.99999999999999999 as 1.0): across the
+    25 mm and 1 cm thresholds, so the case would be assessed on a value it does not hold; 1e999
+    would be infinity. The model refuses _Inexact at its field. -0.0 is read as 0.0. Every float
+    this tool writes (its shortest repr) reads back exactly.
+    """
+    value = float(text) + 0.0
+    if not math.isfinite(value) or Decimal(repr(value)) != Decimal(text):  # 1e999 would be read as inf
+        return _Inexact(text, value)
+    return value
+
+
 def case_from_json(raw: bytes | str) -> Case:
     """Read a case file's bytes; too large, not JSON or invalid all raise CaseError."""
     size = len(raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw)
     if size > MAX_CASE_FILE_BYTES:
         raise CaseError([("(file)", f"is {size // 1024} KB; a case file is at most {MAX_CASE_FILE_BYTES // 1024} KB")])
-    if isinstance(raw, bytes) and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise CaseError([("(file)", "is UTF-16 text; save it as UTF-8 (a case file is UTF-8 JSON)")])
+    wide = _wide_encoding(raw) if isinstance(raw, bytes) else None
+    if wide:
+        raise CaseError([("(file)", f"is {wide} text; save it as UTF-8 (a case file is UTF-8 JSON)")])
     try:
         # A UTF-8 byte-order mark is harmless and some editors write one: it is read past.
-        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw.removeprefix("\ufeff")
+        bom = len(_UTF8_BOM) if isinstance(raw, bytes) and raw.startswith(_UTF8_BOM) else 0
+        text = raw[bom:].decode("utf-8") if isinstance(raw, bytes) else raw.removeprefix("\ufeff")
+        if not text.strip(_JSON_WHITESPACE):
+            raise CaseError([("(file)", "is empty; a case file is a JSON object")])
         why = _too_deep_or_too_long(text)
         if why:
             raise CaseError([("(file)", why)])
-        data = json.loads(text, object_pairs_hook=_no_repeats)
+        data = json.loads(text, object_pairs_hook=_no_repeats, parse_float=_exact_float)
+        if _SURROGATE_TEXT.search(text):
+            surrogates = _lone_surrogates(data)
+            if surrogates:
+                raise CaseError(surrogates[:NAMED_PROBLEMS], len(surrogates[NAMED_PROBLEMS:]))
     except UnicodeDecodeError as exc:
-        raise CaseError([("(file)", f"is not UTF-8 text (byte {exc.start}); a case file is UTF-8 JSON")]) from None
+        where = exc.start + bom  # counted from the start of the file, the mark included
+        raise CaseError([("(file)", f"is not UTF-8 text (byte {where}); a case file is UTF-8 JSON")]) from None
     except _DuplicateKey as exc:
         key = json.dumps(exc.key)[1:-1]  # escaped: a key may hold control characters
         raise CaseError([("(file)", f"names the key '{key}' twice in one object; only one may stay")]) from None

@@ -8,15 +8,18 @@ per bad field; a broken knowledge base exits with status 3. Never a traceback.
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, TextIO
 
 from dashboard.assess import NOT_OFFERED, AllAssessments, Assessment, assess, assess_all
 from dashboard.bottomline import STATUS_PHRASE
-from dashboard.case import Case, CaseError, case_from_json
+from dashboard.case import MAX_CASE_FILE_BYTES, Case, CaseError, case_from_json
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, KnowledgeBase, KnowledgeBaseError, default_knowledge_base
+from dashboard.messages import cap_messages, more_line, visible
 from dashboard.views import bottom_line_text, closed_for_case, merged_needs, option_of_indication
 
 EXIT_INVALID_CASE = 2
@@ -62,7 +65,9 @@ def render_text(result: Assessment | AllAssessments, kb: KnowledgeBase) -> str:
         basis = f" (basis: {', '.join(b.replace('_', ' ') for b in d.basis)})" if d.basis else ""
         lines.append(f"Diagnosis: {STATUS_WORDS[d.status]}{basis}. {d.summary}")
         for c in d.criteria:
-            values = "; ".join(f"{lab}: {val}, needs {' and '.join(n)}" for (lab, val), n in merged_needs(c.values).items())
+            values = "; ".join(
+                f"{lab}: {val}, needs {' and '.join(n)}" for (lab, val), n in merged_needs(c.values).items()
+            )
             lines.append(f"  - {c.title}: {STATUS_WORDS.get(c.status, c.status)} ({values}){cite(c.citations)}")
         for e in a.exclusions:
             if e.status != "absent":
@@ -105,7 +110,7 @@ def render_text(result: Assessment | AllAssessments, kb: KnowledgeBase) -> str:
             for dis in result.disagreements:
                 answers = "; ".join(f"{GUIDELINE_NAMES[g]}: {STATUS_WORDS.get(v, v)}" for g, v in dis.answers.items())
                 lines.append(f"  - {dis.topic}: {answers}")
-                for g, items in dis.citations.items():
+                for items in dis.citations.values():
                     used.update(c.number for c in items)
             lines.append("")
         else:
@@ -139,30 +144,82 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     if args.command == "schema":
         from dashboard.case import case_json_schema
 
-        out.write(json.dumps(case_json_schema(), indent=2) + "\n")
+        _write(out, json.dumps(case_json_schema(), indent=2) + "\n")
         return 0
     try:
         kb = default_knowledge_base()
     except KnowledgeBaseError as exc:
-        err.write(f"The knowledge base could not be loaded:\n{exc}\n")
+        lines = [visible(line) for line in str(exc).split("\n")]  # several lines, one per problem
+        _write(err, "The knowledge base could not be loaded:\n" + "".join(line + "\n" for line in lines))
         return EXIT_BROKEN_KB
-    try:
-        raw = Path(args.case_file).read_bytes()
-    except OSError as exc:
-        err.write(f"{args.case_file}: cannot be read ({exc.strerror or exc.__class__.__name__})\n")
+    case = _read_case(args.case_file, err)
+    if case is None:
         return EXIT_INVALID_CASE
-    try:
-        case: Case = case_from_json(raw)
-    except CaseError as exc:
-        err.write(f"{args.case_file}: not a valid case file\n")
-        for path, message in exc.problems:
-            err.write(f"  {path}: {message}\n")
-        return EXIT_INVALID_CASE
-    result: Assessment | AllAssessments = assess_all(case, kb) if args.guideline == "all" else assess(case, args.guideline, kb)
+    result: Assessment | AllAssessments = (
+        assess_all(case, kb) if args.guideline == "all" else assess(case, args.guideline, kb)
+    )
     if args.format == "json":
         payload = result.to_dict()
         payload["knowledge_base"] = {"version": kb.meta.version, "last_reviewed": kb.meta.last_reviewed.isoformat()}
-        out.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        # ensure_ascii: every character outside ASCII (a bidi override included) is a \\u escape.
+        _write(out, json.dumps(payload, indent=2, ensure_ascii=True) + "\n")
     else:
-        out.write(render_text(result, kb))
+        # split on "\n" only: a form feed or U+2028 in a line is escaped, not taken for a line break.
+        _write(out, "\n".join(visible(line) for line in render_text(result, kb).split("\n")))
     return 0
+
+
+def _read_case(case_file: str, err: TextIO) -> Case | None:
+    """The case in the file, or None once each reason it cannot be accepted is written to ``err``:
+    one line per bad field (at most SHOWN_PROBLEMS, then how many more), every character a
+    terminal would act on escaped."""
+    name = visible(case_file)
+    try:
+        raw = _read_at_most(Path(case_file), MAX_CASE_FILE_BYTES)
+    except OSError as exc:
+        _write(err, f"{name}: cannot be read ({visible(exc.strerror or exc.__class__.__name__)})\n")
+        return None
+    except _TooLarge as exc:
+        _write(err, f"{name}: not a valid case file\n  (file): {exc}\n")
+        return None
+    more = 0
+    try:
+        return case_from_json(raw)
+    except CaseError as exc:
+        problems, more = exc.problems, exc.more
+    except Exception as exc:  # the reader promises CaseError; never a traceback here
+        problems = [("(file)", f"could not be read ({exc.__class__.__name__})")]
+    shown, left_out = cap_messages(problems)
+    left_out += more
+    lines = [f"{name}: not a valid case file", *(f"  {visible(path)}: {visible(message)}" for path, message in shown)]
+    if left_out:
+        lines.append(f"  \u2026 {more_line(left_out)}")
+    _write(err, "".join(line + "\n" for line in lines))
+    return None
+
+
+def _write(stream: TextIO, text: str) -> None:
+    """Writes ``text``; if the reader has gone (``| head``), the rest goes nowhere and the exit status
+    still says what happened (a BrokenPipeError would end the program with status 1 and a traceback)."""
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _read_at_most(path: Path, limit: int) -> bytes:
+    """The file's bytes; _TooLarge past ``limit`` bytes, found without reading more than one byte past
+    it (a multi-gigabyte file, /dev/zero or a pipe that never ends is not read into memory)."""
+    with path.open("rb") as f:
+        raw = f.read(limit + 1)
+    if len(raw) > limit:
+        raise _TooLarge(f"is larger than {limit // 1024} KB; a case file is at most {limit // 1024} KB")
+    return raw

@@ -243,7 +243,7 @@ def form_to_case(values: Mapping[str, Any]) -> Case:
     try:
         case = case_from_dict(data)
     except CaseError as exc:
-        raise CaseError(problems + exc.problems) from None
+        raise CaseError(problems + exc.problems, exc.more) from None
     if problems:
         raise CaseError(problems)
     return case

@@ -21,6 +21,7 @@ from dashboard.case import Case, CaseError, case_from_json, case_to_json
 from dashboard.cli import main
 from dashboard.intake import case_to_form, form_to_case
 from dashboard.kb import GUIDELINES, TREATMENT_STATUSES, KnowledgeBase, default_knowledge_base
+from dashboard.messages import cap_messages, visible
 from tests.strategies import (
     case_files,
     cases,
@@ -242,7 +243,8 @@ def case_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_command_line_on_any_file_exits_0_or_2_and_names_each_bad_field(
     case_path: Path, raw: bytes, guideline: str, output: str
 ) -> None:
-    """The command line answers any file with exit 0 and a report, or exit 2 and a line per bad field."""
+    """The command line answers any file with exit 0 and a report, or exit 2 and a line per bad field (the
+    first 20, escaped)."""
     case_path.write_bytes(raw)
     out, err = io.StringIO(), io.StringIO()
     code = main(["assess", str(case_path), "--guideline", guideline, "--format", output], out=out, err=err)
@@ -253,4 +255,5 @@ def test_command_line_on_any_file_exits_0_or_2_and_names_each_bad_field(
     else:
         with pytest.raises(CaseError) as caught:
             case_from_json(raw)
-        assert all(f"  {path}: {message}" in err.getvalue() for path, message in caught.value.problems)
+        shown, _ = cap_messages(caught.value.problems)
+        assert all(f"  {visible(path)}: {visible(message)}" in err.getvalue() for path, message in shown)
