@@ -43,6 +43,7 @@ from dashboard.intake import (
     rows_key,
 )
 from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, KnowledgeBase, default_knowledge_base
+from dashboard.messages import cap_messages, more_line
 from dashboard.views import (
     bottom_line_markdown,
     entered_twice_text,
@@ -118,11 +119,13 @@ def protect_process() -> None:
 
     from dashboard import safelog
     from dashboard.downloads import PrivateDownloads
+    from dashboard.uploads import BoundedUploads
 
     safelog.install()
     if runtime.exists():
         storage = runtime.get_instance().media_file_mgr._storage  # no public handle in 1.67
         PrivateDownloads.install(storage, MediaFileKind.DOWNLOADABLE)
+        BoundedUploads.install(runtime.get_instance().uploaded_file_mgr)  # a few small files per session
 
 
 # --------------------------------------------------------------------------- knowledge base
@@ -393,7 +396,7 @@ def clear_case() -> None:
     for k in [k for k in st.session_state if isinstance(k, str) and (k.startswith(IN) or k.startswith(ROWS))]:
         del st.session_state[k]
     st.session_state.update(blank_form())
-    for k in ("_assessment", "upload_problems", "upload_message", "upload_name", LOST):
+    for k in ("_assessment", "upload_problems", "upload_more", "upload_message", "upload_name", LOST):
         st.session_state.pop(k, None)
     st.query_params.pop("case", None)
     st.session_state["uploader_round"] = st.session_state.get("uploader_round", 0) + 1
@@ -420,7 +423,7 @@ def upload_outcome() -> None:
     if st.session_state.get("upload_problems"):
         st.error("That file was not loaded; the current case is unchanged.", icon=":material/error:")
         st.caption(about)
-        problem_list(st.session_state["upload_problems"])
+        problem_list(st.session_state["upload_problems"], st.session_state.get("upload_more", 0))
     elif st.session_state.get("upload_message"):
         st.success(st.session_state["upload_message"], icon=":material/task_alt:")
         st.caption(about)
@@ -434,7 +437,7 @@ def load_case_file() -> None:
     """
     round_key = f"uploader_{st.session_state.get('uploader_round', 0)}"
     uploaded = st.session_state.get(round_key)
-    for k in ("upload_problems", "upload_message", "upload_name"):
+    for k in ("upload_problems", "upload_more", "upload_message", "upload_name"):
         st.session_state.pop(k, None)
     if uploaded is None:
         return
@@ -448,6 +451,7 @@ def load_case_file() -> None:
         case = case_from_json(uploaded.getvalue())
     except CaseError as exc:
         st.session_state["upload_problems"] = exc.problems
+        st.session_state["upload_more"] = exc.more
         return
     except Exception as exc:  # noqa: BLE001 - the boundary: logged value-free, the case kept
         logging.getLogger(__name__).error("Case file could not be read", exc_info=exc)
@@ -630,10 +634,14 @@ def problem_lines(problems: list[tuple[str, str]]) -> list[str]:
     return lines
 
 
-def problem_list(problems: list[tuple[str, str]]) -> None:
-    """Problems that stop the case being read, each named by its field and section."""
-    for line in problem_lines(problems):
-        st.markdown(line)
+def problem_list(problems: list[tuple[str, str]], more: int = 0) -> None:
+    """Problems that stop the case being read, each named by its field and section: at most a
+    screenful (``messages.SHOWN_PROBLEMS``), then how many more, in one element."""
+    shown, left_out = cap_messages(problems)
+    lines = problem_lines(shown)
+    if left_out + more:
+        lines.append(f"- *{more_line(left_out + more)}*")
+    st.markdown("\n".join(lines))
 
 
 def entered_twice_warning(case: Case) -> None:
