@@ -18,7 +18,7 @@ import typing
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 CASE_FORMAT_VERSION = "2"
 # Version 2 (KB 1.4): each second-trimester loss says whether it was painless (ACOG's history
@@ -113,11 +113,23 @@ class PriorLoss(_Strict):
     painless: Tri = Tri.unknown
 
 
+def _two_places(value: float | None) -> float | None:
+    """At most two decimal places: every value is then shown exactly (``:g``, the intake's boxes)."""
+    if value is not None and round(value, 2) != value:
+        raise ValueError(f"{value!r} has more than two decimal places; give at most two (for example 24.96)")
+    return value
+
+
+TwoPlaces = AfterValidator(_two_places)
+
+
 class CervicalLengthScan(_Strict):
     """One transvaginal cervical-length measurement in this pregnancy."""
 
     gestational_age: GestationalAge
-    cervical_length_mm: Annotated[float, Field(ge=0, le=60, strict=True, description="millimetres, 0 to 60")]
+    cervical_length_mm: Annotated[
+        float, Field(ge=0, le=60, strict=True, description="millimetres, 0 to 60"), TwoPlaces
+    ]
 
 
 # Details of an earlier cerclage: answered only when the cerclage is known to have happened.
@@ -196,7 +208,7 @@ class Symptoms(_Strict):
 
 class Exam(_Strict):
     cervical_dilation_cm: Annotated[
-        float | None, Field(ge=0, le=10, strict=True, description="centimetres, 0 to 10")
+        float | None, Field(ge=0, le=10, strict=True, description="centimetres, 0 to 10"), TwoPlaces
     ] = None
     membranes_at_or_beyond_os: Tri = Tri.unknown
 

@@ -10,6 +10,7 @@ What a section's "None of these" set, for its Undo, is kept under ``in.none_of_t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -150,6 +151,63 @@ def cell_key(path: str, row_id: str, column: str) -> str:
     return f"{IN}{path}.{row_id}.{column}"
 
 
+NUMBER_CHARS = 8  # the most characters a number box takes (max_chars); "24.96" is five
+_WHOLE = re.compile(r"\d{1,3}")
+_DECIMAL = re.compile(r"(\d{0,3})(?:[.,](\d+))?")
+DECIMAL_PLACES = 2  # thresholds are whole numbers; two places keep every typed value exact on screen
+
+
+def read_number(raw: Any, *, whole: bool, what: str) -> tuple[int | float | None, str | None]:
+    """The number a box holds as typed, or why it cannot be used: ``(value, None)`` or ``(None, message)``.
+
+    Blank is "not answered" (None). A decimal comma is read as a decimal point (0,5 is 0.5). A
+    value is taken only if it is exactly what the box shows: whole numbers for weeks, days and
+    fetuses, at most two decimal places otherwise (so 24.96 mm is 24.96, shown and assessed as
+    such). Anything else is refused with a message naming what was typed; the box keeps it. A
+    value that is not text (only a hostile client sends one) is read the same way from its text.
+    """
+    if raw is None:
+        return None, None
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        return None, f"{what}: is not a number"
+    text = (raw if isinstance(raw, str) else repr(raw)).strip()
+    if not text:
+        return None, None
+    shown = text if len(text) <= 12 else text[:12] + "…"
+    if len(text) > NUMBER_CHARS:
+        return None, f"{what}: '{shown}' is too long to be a number here"
+    if text.startswith("-"):
+        return None, f"{what}: '{shown}' is negative; enter a number of 0 or more"
+    if whole:
+        if _WHOLE.fullmatch(text):
+            return int(text), None
+        if _DECIMAL.fullmatch(text):
+            return None, f"{what}: '{shown}' is not a whole number; enter whole {what} (for example 19)"
+        return None, f"{what}: '{shown}' is not a number; type digits only (for example 19)"
+    match = _DECIMAL.fullmatch(text)
+    if not match or not (match.group(1) or match.group(2)):
+        return None, f"{what}: '{shown}' is not a number; type digits, with a decimal point or comma (for example 1.5)"
+    places = match.group(2) or ""
+    if len(places) > DECIMAL_PLACES:
+        return None, (
+            f"{what}: '{shown}' has {len(places)} digits after the decimal point or comma; give at most "
+            f"{DECIMAL_PLACES} (a comma is read as a decimal point, never as thousands)"
+        )
+    return float(f"{match.group(1) or 0}.{places or 0}"), None
+
+
+def _typed(raw: Any) -> bool:
+    """Whether a number box holds anything (a blank box is "not answered")."""
+    return raw is not None and not (isinstance(raw, str) and not raw.strip())
+
+
+def number_text(value: int | float | None) -> str:
+    """A case's number as its box shows it: exactly (at most two decimal places), "" when unknown."""
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
 def _ga(weeks: Any, days: Any) -> dict[str, int] | None:
     if weeks is None:
         return None
@@ -162,11 +220,20 @@ def form_to_case(values: Mapping[str, Any]) -> Case:
     get = values.get
     data: dict[str, Any] = {"format_version": CASE_FORMAT_VERSION}
 
-    weeks, days = get(key("gestational_age.weeks")), get(key("gestational_age.days"))
+    def number(form_key: str, path: str, what: str, *, whole: bool = True) -> Any:
+        value, problem = read_number(get(form_key), whole=whole, what=what)
+        if problem:
+            problems.append((path, problem))
+        return value
+
+    def ga_of(prefix: str, path: str) -> tuple[Any, Any]:
+        return number(f"{prefix}.weeks", path, "weeks"), number(f"{prefix}.days", path, "days")
+
+    weeks, days = ga_of(key("gestational_age"), "gestational_age")
     if weeks is None and days not in (None, 0):
         problems.append(("gestational_age", "enter the weeks as well as the days"))
     data["gestational_age"] = _ga(weeks, days)
-    data["fetuses"] = None if get(key("fetuses")) is None else int(get(key("fetuses")))
+    data["fetuses"] = number(key("fetuses"), "fetuses", "fetuses")
 
     history: dict[str, Any] = {}
     for path in BIRTH_LISTS:
@@ -178,8 +245,8 @@ def form_to_case(values: Mapping[str, Any]) -> Case:
             history[name] = []
         else:
             entries = []
-            for row_id in get(rows_key(path), []) or []:
-                w, d = get(cell_key(path, row_id, "weeks")), get(cell_key(path, row_id, "days"))
+            for index, row_id in enumerate(get(rows_key(path), []) or []):
+                w, d = ga_of(cell_key(path, row_id, "").rstrip("."), f"{path}[{index}].gestational_age")
                 entry: dict[str, Any] = {"gestational_age": _ga(w, d)}
                 if path == LOSSES:
                     entry["painless"] = get(cell_key(path, row_id, "painless"), "unknown")
@@ -199,7 +266,7 @@ def form_to_case(values: Mapping[str, Any]) -> Case:
     data["history"] = history
 
     in_place = get(key("cerclage.in_place"), "unknown")
-    placed_w, placed_d = get(key("cerclage.placed_at.weeks")), get(key("cerclage.placed_at.days"))
+    placed_w, placed_d = ga_of(key("cerclage.placed_at"), "cerclage.placed_at")
     if placed_w is None and placed_d not in (None, 0):
         problems.append(("cerclage.placed_at", "enter the weeks as well as the days"))
     data["cerclage"] = {
@@ -215,26 +282,27 @@ def form_to_case(values: Mapping[str, Any]) -> Case:
 
     for section in ("risk_factors", "symptoms", "fetal"):
         data[section] = {name: get(key(f"{section}.{name}"), "unknown") for name in TRI_FIELDS[section]}
-    dilation = get(key("exam.cervical_dilation_cm"))
+    dilation = number(key("exam.cervical_dilation_cm"), "exam.cervical_dilation_cm", "centimetres", whole=False)
     data["exam"] = {
-        "cervical_dilation_cm": None if dilation is None else float(dilation),
+        "cervical_dilation_cm": dilation,
         "membranes_at_or_beyond_os": get(key("exam.membranes_at_or_beyond_os"), "unknown"),
     }
 
     scans = []
     for index, row_id in enumerate(get(rows_key(SCANS), []) or []):
-        w = get(cell_key(SCANS, row_id, "weeks"))
-        d = get(cell_key(SCANS, row_id, "days"))
-        mm = get(cell_key(SCANS, row_id, "mm"))
-        if w is None and mm is None:
-            continue  # an empty row is ignored
-        if w is None:
-            problems.append((f"{SCANS}[{index}].gestational_age", "enter the gestational age of this scan"))
-            continue
-        if mm is None:
-            problems.append((f"{SCANS}[{index}].cervical_length_mm", "enter the cervical length in mm"))
-            continue
-        scans.append({"gestational_age": _ga(w, d), "cervical_length_mm": float(mm)})
+        at = f"{SCANS}[{index}]"
+        w, d = ga_of(cell_key(SCANS, row_id, "").rstrip("."), f"{at}.gestational_age")
+        mm = number(cell_key(SCANS, row_id, "mm"), f"{at}.cervical_length_mm", "millimetres", whole=False)
+        typed_w = _typed(get(cell_key(SCANS, row_id, "weeks")))
+        typed_mm = _typed(get(cell_key(SCANS, row_id, "mm")))
+        if w is None or mm is None:
+            # A refused number has its own message above; a blank one beside a typed one is asked for.
+            if not typed_w and typed_mm:
+                problems.append((f"{at}.gestational_age", "enter the gestational age of this scan"))
+            if not typed_mm and typed_w:
+                problems.append((f"{at}.cervical_length_mm", "enter the cervical length in mm"))
+            continue  # an empty row adds no scan
+        scans.append({"gestational_age": _ga(w, d), "cervical_length_mm": mm})
     data["ultrasound"] = {"cervical_lengths": scans, "funneling": get(key("ultrasound.funneling"), "unknown")}
 
     data["exclusions"] = {name: get(key(f"exclusions.{name}"), "unknown") for name in TRI_FIELDS["exclusions"]}
@@ -252,9 +320,9 @@ def form_to_case(values: Mapping[str, Any]) -> Case:
 def case_to_form(case: Case) -> dict[str, Any]:
     """Form values (and row ids) that reproduce ``case`` exactly."""
     out: dict[str, Any] = {
-        key("gestational_age.weeks"): case.gestational_age.weeks if case.gestational_age else None,
-        key("gestational_age.days"): case.gestational_age.days if case.gestational_age else None,
-        key("fetuses"): case.fetuses,
+        key("gestational_age.weeks"): number_text(case.gestational_age.weeks if case.gestational_age else None),
+        key("gestational_age.days"): number_text(case.gestational_age.days if case.gestational_age else None),
+        key("fetuses"): number_text(case.fetuses),
     }
     for path in BIRTH_LISTS:
         items = getattr(case.history, path.split(".", 1)[1])
@@ -263,8 +331,8 @@ def case_to_form(case: Case) -> dict[str, Any]:
         out[rows_key(path)] = row_ids
         for row_id, item in zip(row_ids, items or []):
             ga = item.gestational_age
-            out[cell_key(path, row_id, "weeks")] = ga.weeks if ga else None
-            out[cell_key(path, row_id, "days")] = ga.days if ga else None
+            out[cell_key(path, row_id, "weeks")] = number_text(ga.weeks if ga else None)
+            out[cell_key(path, row_id, "days")] = number_text(ga.days if ga else None)
             if path == LOSSES:
                 out[cell_key(path, row_id, "painless")] = item.painless.value
     for section, names in TRI_FIELDS.items():
@@ -273,16 +341,16 @@ def case_to_form(case: Case) -> dict[str, Any]:
     for path in CHOICE_FIELDS:
         section, name = path.split(".")
         out[key(path)] = getattr(getattr(case, section), name).value
-    out[key("exam.cervical_dilation_cm")] = case.exam.cervical_dilation_cm
+    out[key("exam.cervical_dilation_cm")] = number_text(case.exam.cervical_dilation_cm)
     placed = case.cerclage.placed_at
-    out[key("cerclage.placed_at.weeks")] = placed.weeks if placed else None
-    out[key("cerclage.placed_at.days")] = placed.days if placed else None
+    out[key("cerclage.placed_at.weeks")] = number_text(placed.weeks if placed else None)
+    out[key("cerclage.placed_at.days")] = number_text(placed.days if placed else None)
     row_ids = [f"r{i + 1}" for i in range(len(case.ultrasound.cervical_lengths))]
     out[rows_key(SCANS)] = row_ids
     for row_id, scan in zip(row_ids, case.ultrasound.cervical_lengths):
-        out[cell_key(SCANS, row_id, "weeks")] = scan.gestational_age.weeks
-        out[cell_key(SCANS, row_id, "days")] = scan.gestational_age.days
-        out[cell_key(SCANS, row_id, "mm")] = scan.cervical_length_mm
+        out[cell_key(SCANS, row_id, "weeks")] = number_text(scan.gestational_age.weeks)
+        out[cell_key(SCANS, row_id, "days")] = number_text(scan.gestational_age.days)
+        out[cell_key(SCANS, row_id, "mm")] = number_text(scan.cervical_length_mm)
     return out
 
 

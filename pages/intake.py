@@ -11,6 +11,7 @@ from dashboard.intake import (
     CHOICE_WORDS,
     LIST_KNOWN,
     LOSSES,
+    NUMBER_CHARS,
     PAINLESS_WORDS,
     SCANS,
     TRI_FIELDS,
@@ -191,10 +192,11 @@ with st.container(border=True):
 
 
 def weeks_and_days(path: str, label: str, *cells: tuple[DeltaGenerator, str]) -> None:
-    """A gestational age as two whole-number inputs, weeks then days, each in its own column."""
+    """A gestational age as two whole-number boxes, weeks then days, each in its own column (typed
+    text, read by ``dashboard.intake.read_number``: what the box shows is what is assessed)."""
     for (column, placeholder), part in zip(cells, ("weeks", "days"), strict=True):
-        column.number_input(
-            f"{label}: {part}", value=None, step=1, key=key(f"{path}.{part}"), persist_state=PERSIST,
+        column.text_input(
+            f"{label}: {part}", max_chars=NUMBER_CHARS, key=key(f"{path}.{part}"), persist_state=PERSIST,
             placeholder=placeholder,
         )  # fmt: skip
 
@@ -207,10 +209,9 @@ def pregnancy_section() -> None:
         weeks_and_days(
             "gestational_age", "Current gestational age", (weeks, "weeks"), (days, "days 0 to 6 (blank counts as 0)")
         )
-        fetuses.number_input(
+        fetuses.text_input(
             "Number of fetuses",
-            value=None,
-            step=1,
+            max_chars=NUMBER_CHARS,
             key=key("fetuses"),
             persist_state=PERSIST,
             placeholder="unknown",
@@ -285,18 +286,16 @@ def history_section() -> None:
                         )
                     else:
                         c1, c2, c3 = st.columns([2, 2, 1])
-                    c1.number_input(
+                    c1.text_input(
                         f"{noun} {n}: weeks",
-                        value=None,
-                        step=1,
+                        max_chars=NUMBER_CHARS,
                         key=cell_key(path, row_id, "weeks"),
                         persist_state=PERSIST,
                         placeholder="weeks",
                     )
-                    c2.number_input(
+                    c2.text_input(
                         f"{noun} {n}: days",
-                        value=None,
-                        step=1,
+                        max_chars=NUMBER_CHARS,
                         key=cell_key(path, row_id, "days"),
                         persist_state=PERSIST,
                         placeholder="days",
@@ -374,11 +373,9 @@ def exam_section() -> None:
     with st.container(border=True):
         section_header("exam")
         a, b = st.columns(2)
-        a.number_input(
+        a.text_input(
             "Cervical dilation (cm)",
-            value=None,
-            step=0.5,
-            format="%.1f",
+            max_chars=NUMBER_CHARS,
             key=key("exam.cervical_dilation_cm"),
             persist_state=PERSIST,
             placeholder="unknown (not examined)",
@@ -401,29 +398,25 @@ def ultrasound_section() -> None:
             h3.markdown("**Cervical length (mm)**")
         for n, row_id in enumerate(rows, start=1):
             c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
-            c1.number_input(
+            c1.text_input(
                 f"Scan {n}: gestational age, weeks",
-                value=None,
-                step=1,
+                max_chars=NUMBER_CHARS,
                 key=cell_key(SCANS, row_id, "weeks"),
                 persist_state=PERSIST,
                 placeholder="weeks",
                 label_visibility="collapsed",
             )
-            c2.number_input(
+            c2.text_input(
                 f"Scan {n}: gestational age, days",
-                value=None,
-                step=1,
+                max_chars=NUMBER_CHARS,
                 key=cell_key(SCANS, row_id, "days"),
                 persist_state=PERSIST,
                 placeholder="days",
                 label_visibility="collapsed",
             )
-            c3.number_input(
+            c3.text_input(
                 f"Scan {n}: cervical length (mm)",
-                value=None,
-                step=1.0,
-                format="%.1f",
+                max_chars=NUMBER_CHARS,
                 key=cell_key(SCANS, row_id, "mm"),
                 persist_state=PERSIST,
                 placeholder="mm",

@@ -103,10 +103,15 @@ _LOSSES = st.one_of(
 )
 _PRETERM_BIRTHS = prior_births(days("16+0"), days("36+6"))
 _TODAY = st.one_of(st.none(), gestational_age_days())
-_CERVICAL_LENGTH_MM = st.one_of(st.sampled_from(CERVICAL_LENGTHS_MM), st.floats(0, 60, allow_nan=False))
+# Two decimal places at most, as the case model accepts (every value then shows exactly).
+_CERVICAL_LENGTH_MM = st.one_of(
+    st.sampled_from(CERVICAL_LENGTHS_MM), st.floats(0, 60, allow_nan=False).map(lambda mm: round(mm, 2))
+)
 _SCAN = st.tuples(gestational_age_days(), _CERVICAL_LENGTH_MM)
 _SCANS = st.lists(_SCAN, max_size=3)
-_DILATION = st.one_of(st.none(), st.sampled_from(DILATIONS_CM), st.floats(0, 10, allow_nan=False))
+_DILATION = st.one_of(
+    st.none(), st.sampled_from(DILATIONS_CM), st.floats(0, 10, allow_nan=False).map(lambda cm: round(cm, 2))
+)
 _FETUSES = st.one_of(st.none(), st.integers(1, 6))
 _REASON = st.sampled_from(("painless_dilation", "history", "ultrasound", "unknown"))
 _ROUTE = st.sampled_from(("transvaginal", "transabdominal", "unknown"))

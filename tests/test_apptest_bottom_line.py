@@ -104,15 +104,15 @@ def cli_text(case_name: str) -> str:
 def test_intake_card_follows_each_answer(at: AppTest) -> None:
     """The Intake card's Markdown changes as answers change and is the engine's bottom line for the case."""
     open_page(at, "intake")
-    at.number_input(key=key("gestational_age.weeks")).set_value(20).run()
-    at.number_input(key=key("gestational_age.days")).set_value(0).run()
-    at.number_input(key=key("fetuses")).set_value(1).run()
+    at.text_input(key=key("gestational_age.weeks")).input("20").run()
+    at.text_input(key=key("gestational_age.days")).input("0").run()
+    at.text_input(key=key("fetuses")).input("1").run()
     assert not at.exception, [e.value for e in at.exception]
     before = card_text(at)
     first = assess_all(current_case_of(at)).guidelines["acog"].bottom_line
     assert before == bottom_line_markdown(first, badge_markdown)
 
-    at.number_input(key=key("exam.cervical_dilation_cm")).set_value(3.0).run()
+    at.text_input(key=key("exam.cervical_dilation_cm")).input("3.0").run()
     tri_answers = [
         "exam.membranes_at_or_beyond_os",
         "exclusions.labour",
@@ -142,13 +142,13 @@ def test_recording_a_cerclage_in_place_on_intake_changes_the_card_and_hides_its_
     """Answering "Cerclage already in place" shows its details; the card then opens with the stitch and
     what the guideline says about it; answering Absent hides the details and drops them from the case."""
     open_page(at, "intake")
-    at.number_input(key=key("gestational_age.weeks")).set_value(20).run()
-    at.number_input(key=key("fetuses")).set_value(1).run()
+    at.text_input(key=key("gestational_age.weeks")).input("20").run()
+    at.text_input(key=key("fetuses")).input("1").run()
     assert not [s for s in at.selectbox if s.key == key("cerclage.route")]
     at.radio(key=key("cerclage.in_place")).set_value("present").run()
     at.selectbox(key=key("cerclage.route")).set_value("transvaginal").run()
     at.selectbox(key=key("cerclage.indication")).set_value("history").run()
-    at.number_input(key=key("cerclage.placed_at.weeks")).set_value(13).run()
+    at.text_input(key=key("cerclage.placed_at.weeks")).input("13").run()
     assert not at.exception, [e.value for e in at.exception]
     case = current_case_of(at)
     assert (case.cerclage.route.value, str(case.cerclage.placed_at)) == ("transvaginal", "13+0")
@@ -168,12 +168,12 @@ def test_recording_a_cerclage_in_place_on_intake_changes_the_card_and_hides_its_
 def test_a_loss_recorded_on_intake_asks_whether_it_was_painless_and_the_answer_reaches_the_case(at: AppTest) -> None:
     """Each loss row has its own painless answer (Unknown first); ACOG's history diagnosis follows it."""
     open_page(at, "intake")
-    at.number_input(key=key("gestational_age.weeks")).set_value(12).run()
+    at.text_input(key=key("gestational_age.weeks")).input("12").run()
     at.radio(key=key("history.second_trimester_losses.known")).set_value("yes").run()
     [row] = at.session_state[f"{ROWS}history.second_trimester_losses"]
     painless = at.selectbox(key=cell_key("history.second_trimester_losses", row, "painless"))
     assert painless.value == "unknown" and painless.label == "Loss 1: painless?"
-    at.number_input(key=cell_key("history.second_trimester_losses", row, "weeks")).set_value(20).run()
+    at.text_input(key=cell_key("history.second_trimester_losses", row, "weeks")).input("20").run()
     unknown = assess_all(current_case_of(at)).guidelines["acog"].diagnosis.status
     painless.set_value("present").run()
     case = current_case_of(at)
