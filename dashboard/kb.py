@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -786,6 +788,46 @@ def _check_cross_references(
 
     for rule in rules:
         visit(rule.id, ())
+
+
+T = TypeVar("T")
+KNOWLEDGE_BASES_KEPT = 2  # the one a server uses, and one more (a test's or a benchmark's fresh load)
+
+
+class PerKnowledgeBase(Generic[T]):
+    """``build(kb)``, made once for each of the few most recently built knowledge bases.
+
+    Kept by ``id(kb)`` beside a reference to that knowledge base: an id is unique only among
+    live objects, and the reference keeps the object alive (so its id cannot pass to another)
+    for exactly as long as what was built from it is kept. At most ``keep`` are kept; making
+    one more drops the oldest, and with it the reference.
+    """
+
+    def __init__(self, build: Callable[[KnowledgeBase], T], keep: int = KNOWLEDGE_BASES_KEPT) -> None:
+        self.build, self.keep = build, keep
+        self._kept: dict[int, tuple[KnowledgeBase, T]] = {}
+        self._lock = threading.Lock()  # script threads of one server may miss together
+
+    def __call__(self, kb: KnowledgeBase) -> T:
+        hit = self._kept.get(id(kb))
+        if hit is not None and hit[0] is kb:
+            return hit[1]
+        with self._lock:
+            hit = self._kept.get(id(kb))
+            if hit is not None and hit[0] is kb:
+                return hit[1]
+            value = self.build(kb)
+            self._kept.pop(id(kb), None)
+            while len(self._kept) >= self.keep:
+                del self._kept[next(iter(self._kept))]
+            self._kept[id(kb)] = (kb, value)
+            return value
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def values(self) -> list[T]:
+        return [value for _, value in list(self._kept.values())]
 
 
 @lru_cache(maxsize=1)

@@ -131,7 +131,7 @@ def protect_process() -> None:
 # --------------------------------------------------------------------------- knowledge base
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=1)  # no arguments: one knowledge base per process
 def knowledge_base() -> KnowledgeBase:
     """Loaded and validated once per server process; shared read-only by every session."""
     return default_knowledge_base()

@@ -142,19 +142,24 @@ def markdown_table(rows: Sequence[Mapping[str, str]], strong: Collection[str] = 
 # --------------------------------------------------------------------------- built once per knowledge base
 
 
+MEMO_BOUND = 4096  # results per memoised builder
+
+
 def once_per_knowledge_base(build: Callable[..., T]) -> Callable[..., T]:
     """Memoise ``build(kb, *args)`` for the knowledge base in use.
 
     The knowledge base is immutable and loaded once per process, so what is built from it
     (and hashable arguments) never changes; a different knowledge base object starts afresh.
-    Nothing from a case is kept here: only knowledge-base text.
+    Nothing from a case is kept here: only knowledge-base text. At most ``MEMO_BOUND`` results
+    are kept, then all are forgotten. The knowledge base they were built from is held and compared by
+    identity, never by ``id()`` (an id passes to another object once its owner is freed).
     """
     memo: dict[tuple[Any, ...], T] = {}
     owner: list[KnowledgeBase] = []
 
     @wraps(build)
     def cached(kb: KnowledgeBase, *args: Any) -> T:
-        if not owner or owner[0] is not kb or len(memo) > 4096:
+        if not owner or owner[0] is not kb or len(memo) >= MEMO_BOUND:
             memo.clear()
             owner[:] = [kb]
         try:
@@ -163,6 +168,7 @@ def once_per_knowledge_base(build: Callable[..., T]) -> Callable[..., T]:
             value = memo[args] = build(kb, *args)
             return value
 
+    cached.memo = memo  # type: ignore[attr-defined]  # read by the tests of its bound
     return cached
 
 

@@ -53,9 +53,13 @@ def matches(ref) -> bool:
     return reference_matches(ref, numbers[ref.id], query)
 
 
-@st.cache_resource(show_spinner=False, hash_funcs={KnowledgeBase: id})
-def entries(kb: KnowledgeBase) -> dict[str, str]:
-    """Each reference as Markdown (citation, links, note), built once per knowledge base; data shown literally."""
+@st.cache_resource(show_spinner=False, max_entries=1, hash_funcs={KnowledgeBase: id})
+def entries(kb: KnowledgeBase) -> tuple[KnowledgeBase, dict[str, str]]:
+    """Each reference as Markdown (citation, links, note), built once per knowledge base; data shown literally.
+
+    Kept beside the knowledge base itself: the key is its id(), which cannot pass to another object
+    while this entry holds it.
+    """
     numbers = kb.citation_number()
     out = {}
     for ref in kb.references.values():
@@ -68,10 +72,10 @@ def entries(kb: KnowledgeBase) -> dict[str, str]:
             f"{md_text(ref.source)}.{version}{doi}{pmid}  \n"
             f"{reference_links(ref.links)}{PROVENANCE[ref.provenance]}{note}"
         )
-    return out
+    return kb, out
 
 
-text = entries(kb)
+_, text = entries(kb)
 
 # One Markdown element per group, whatever the number of references (Streamlit's cost is per element).
 shown = 0
