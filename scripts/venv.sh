@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The project's virtual environment, shared by scripts/run.sh and scripts/test.sh (sourced, not run).
 #
 # use_venv REQUIREMENTS_FILE  makes the environment from a Python 3.11 or newer and installs the file
