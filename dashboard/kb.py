@@ -230,10 +230,11 @@ class Reference(_Strict):
         if self.url and not pmc_of(self.url):
             label = "Issuer's page" if self.kind in ("guideline", "regulatory") else "Publisher's page"
             out.append((label, https(self.url), ""))
+        what = {r.url: r.what for r in self.read_at}
         for read in ([self.url] if self.url and pmc_of(self.url) and https(self.url) != pmc else []) + [
             r.url for r in self.read_at
         ]:
-            caveats, url = [], read
+            caveats, url = [what[read]] if what.get(read) else [], read
             if not is_official(read):
                 caveats.append(THIRD_PARTY)
             else:
@@ -547,6 +548,16 @@ class ReferenceLine(_Strict):
     citations: Annotated[list[Citation], Field(min_length=1)]
 
 
+class Edition(_Strict):
+    """The edition of a guideline the knowledge base was built from, and when it was last checked."""
+
+    ref: Annotated[str, Field(pattern=_ID)]
+    edition: str  # document number and edition, as issued
+    published: str  # its date as far as it was confirmed ("June 2022", "2021")
+    status: str | None = None  # reaffirmation, corrections, what of it was read
+    checked_on: dt.date  # when the knowledge base was last checked against this edition
+
+
 class Meta(_Strict):
     version: str
     last_reviewed: dt.date
@@ -555,6 +566,7 @@ class Meta(_Strict):
     intended_use: str
     limits: list[str]
     cervical_length_lines: list[ReferenceLine] = []
+    editions: dict[Literal["acog", "rcog", "nice", "others"], list[Edition]] = {}
 
 
 # --------------------------------------------------------------------------- the whole
@@ -789,6 +801,13 @@ def load_knowledge_base(data_dir: Path | None = None) -> KnowledgeBase:
         check_citations(
             meta_path, f"cervical_length_lines[{i}]", [(f"citations[{j}].ref", c) for j, c in enumerate(line.citations)]
         )
+
+    for column, editions in meta.editions.items():
+        for i, ed in enumerate(editions):
+            if ed.ref not in references:
+                raise KnowledgeBaseError(
+                    f"{_rel(meta_path)}: entry editions.{column}[{i}]: field ref: unknown reference id '{ed.ref}'"
+                )
 
     rules: list[Rule] = []
     conditions: dict[str, Condition | None] = {}
