@@ -574,7 +574,7 @@ class CriteriaText:
             indications="\n".join(
                 [
                     f"- **{t.title}**: {say(t.status)}. {t.statement} {marks(t.citations)}"
-                    + (f" *Evidence: {t.grade}.*" if t.grade else "")
+                    + (f" *Strength of recommendation: {t.grade}.*" if t.grade else "")
                     + notes.get(t.rule_id, "")
                     for t in cer.indications
                 ]
@@ -686,6 +686,8 @@ def treatment_cards(kb: KnowledgeBase, result: AllAssessments, guideline: str) -
                 "group": t.group,
                 "status": t_result.status,
                 "reason": f"{t_result.reason} {marks(t_result.citations)}",
+                # The strength of the guideline recommendation behind this status, its scheme named.
+                "strength": t_result.grade,
                 "summary": f"{t.summary.text} {cited(t.summary.citations)}",
                 "who": f"{t.population.text} {cited(t.population.citations)}",
                 "timing": f"{t.timing.text} {cited(t.timing.citations)}",
