@@ -310,3 +310,40 @@ def test_page_search_by_year_is_not_read_as_a_source_number(references_page: App
     shown = {int(n) for n in re.findall(r"^\*\*\[(\d+)\]\*\*", page_text(references_page), re.M)}
     dated_2014 = {kb.citation_number()[r.id] for r in kb.references.values() if r.year == 2014}
     assert dated_2014 and dated_2014 <= shown
+
+
+def test_page_shows_a_guidelines_edition_and_when_it_was_last_checked(
+    references_page: AppTest, kb: KnowledgeBase
+) -> None:
+    """GTG 75's entry names the edition used and the date the knowledge base was last checked against it."""
+    entry = unescape(entry_of(references_page, kb.citation_number()["RCOG-GTG75"]))
+
+    assert "Edition used: Green-top Guideline No. 75, 2nd edition, June 2022" in entry
+    assert "knowledge base last checked against it on 07 Dec 2026" in entry
+    assert entry.index("https://doi.org/10.1111/1471-0528.17003") < entry.index(READ)
+
+
+def test_page_says_where_each_identifier_was_confirmed(references_page: AppTest, kb: KnowledgeBase) -> None:
+    """An entry with a DOI and a PMID says where each was confirmed."""
+    entry = unescape(entry_of(references_page, kb.citation_number()["BERGHELLA-2011"]))
+
+    assert "Confirmed at: DOI: publisher's article page" in entry and "PMID: PubMed record" in entry
+
+
+def test_page_marks_a_low_provenance_reference_as_not_cited(references_page: AppTest, kb: KnowledgeBase) -> None:
+    """The shop-page mirror is marked low provenance and says no statement cites it."""
+    entry = entry_of(references_page, kb.citation_number()["RCOG-GTG60-MIRROR"])
+
+    assert "Low provenance" in entry and "no statement in the tool cites it" in entry
+
+
+def test_criteria_page_shows_the_editions_beside_the_columns(app_on) -> None:
+    """Criteria lists, under the side-by-side table, the edition behind each guideline column."""
+    at = app_on("pages/criteria.py")
+    text = "\n".join(m.value for m in at.main.markdown)
+
+    assert "**Editions of the guidance behind each column**" in text
+    for name, edition in (("ACOG (US)", "Practice Bulletin No. 142, February 2014"),
+                          ("RCOG (UK)", "Green-top Guideline No. 75"), ("NICE (England)", "NICE guideline NG25")):
+        line = unescape(next(line for line in text.splitlines() if line.startswith(f"- **{name}**")))
+        assert edition in line and "checked against it on 07 Dec 2026" in line
