@@ -54,7 +54,7 @@ def is_third_party(host: str) -> bool:
 # --------------------------------------------------------------------------- Reference.links
 
 
-def test_doi_and_pmid_links_come_before_the_page_the_text_was_read_at() -> None:
+def test_doi_and_pmid_links_come_before_where_we_read_it() -> None:
     """A reference with a DOI and a PMID links doi.org, then PubMed, then the page its text was read at."""
     r = ref(doi="10.1056/NEJMoa035140", pmid="12802023", read_at=read_at(MIRROR))
 
