@@ -36,6 +36,7 @@ from dashboard.fields import label_of, section_of
 from dashboard.kb import (
     GUIDELINE_NAMES,
     GUIDELINES,
+    STRENGTH_NOT_STATED,
     AllOf,
     AnyOf,
     Condition,
@@ -84,6 +85,17 @@ class ValueUsed:
     def test(self) -> str:
         return f"{self.label} {self.needs}"
 
+
+
+def shown_strength(kb: Any, rule: Any) -> str | None:
+    """A rule's strength as shown, in the guideline's own scheme; "strength not stated" for a
+    guideline's own indication or treatment rule that cites a guideline whose text gives none."""
+    if rule.grade:
+        return rule.grade
+    cites_guideline = any(kb.references[c.ref].kind == "guideline" for c in rule.citations)
+    if rule.guideline != "all" and rule.kind in ("cerclage_indication", "treatment_status") and cites_guideline:
+        return STRENGTH_NOT_STATED
+    return None
 
 @dataclass(frozen=True)
 class RuleTrace:
@@ -455,13 +467,13 @@ class _Static:
                 "title": r.title,
                 "statement": r.statement,
                 "citations": self.cites[r.id],
-                "grade": r.grade,
+                "grade": shown_strength(kb, r),
                 "note": r.note,
                 "severity": r.severity,
             }
             for r in kb.rules
         }
-        self.grade = {r.id: r.grade for r in kb.rules}
+        self.grade = {r.id: shown_strength(kb, r) for r in kb.rules}
         self.plans = {g: _Plan(kb, g, self) for g in GUIDELINES}
         self.version = kb.meta.version
         self.reviewed = kb.meta.last_reviewed.isoformat()
