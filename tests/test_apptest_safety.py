@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import pytest
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from dashboard import safety
@@ -130,12 +132,28 @@ def test_the_safety_page_warns_when_the_knowledge_base_review_is_overdue(
     assert "The knowledge-base review is overdue." in plain(error.value)
 
 
+@cache
+def sidebar_of(page: str) -> AppTest:
+    """The app opened on one page from its entrypoint, once per page for the tests that only read its sidebar."""
+    with pytest.MonkeyPatch.context() as patch:
+        original_init = PagesManager.__init__
+
+        def init(self: PagesManager, *args: object, **kwargs: object) -> None:
+            PagesManager.uses_pages_directory = False  # as on the real server (tests/conftest.py, app_on)
+            original_init(self, *args, **kwargs)
+
+        patch.setattr(PagesManager, "__init__", init)
+        at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+        at.run()
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_links_the_safety_page(app_on: Callable[[str], AppTest], page: str) -> None:
+def test_every_page_links_the_safety_page(page: str) -> None:
     """Every page has the safety page in its navigation and, in the sidebar, a link saying the tool is a draft."""
-    at = app_on(page)
-    assert not at.exception
-    links = [link for link in at.sidebar.page_link if link.value == SIDEBAR_LINK]
+    links = [link for link in sidebar_of(page).sidebar.page_link if link.value == SIDEBAR_LINK]
     assert len(links) == 1 and links[0].proto.page == "safety"
     assert "draft" in SIDEBAR_LINK
     source = (ROOT / "streamlit_app.py").read_text(encoding="utf-8")
@@ -143,13 +161,10 @@ def test_every_page_links_the_safety_page(app_on: Callable[[str], AppTest], page
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_names_the_knowledge_base_version_and_review_date(
-    app_on: Callable[[str], AppTest], page: str
-) -> None:
+def test_every_page_names_the_knowledge_base_version_and_review_date(page: str) -> None:
     """The sidebar of every page names the knowledge-base version and the date it was last reviewed."""
     meta = default_knowledge_base().meta
-    at = app_on(page)
-    captions = [c.value for c in at.sidebar.caption]
+    captions = [c.value for c in sidebar_of(page).sidebar.caption]
     assert any(f"Knowledge base {meta.version}, reviewed {meta.last_reviewed:%d %b %Y}" in c for c in captions)
 
 

@@ -5,6 +5,7 @@ names them (a named test that is missing, renamed or no longer parametrised so f
 from __future__ import annotations
 
 import ast
+import json
 import re
 import subprocess
 import sys
@@ -56,17 +57,45 @@ def defined_tests(path: str) -> frozenset[str]:
     return frozenset(names)
 
 
+# Run in a subprocess: pytest collects the named files and reports each test with the skip and
+# xfail marks that would stop it running as proof (a skipif only when its condition holds).
+COLLECT = """
+import json, sys
+import pytest
+
+class Items:
+    def __init__(self):
+        self.items = {}
+
+    def pytest_collection_modifyitems(self, items):
+        for item in items:
+            marks = [m.name for m in item.iter_markers() if m.name in ("skip", "xfail")]
+            marks += ["skipif" for m in item.iter_markers("skipif") if not m.args or m.args[0]]
+            self.items[item.nodeid] = marks
+
+items = Items()
+code = pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", *sys.argv[1:]], plugins=[items])
+print("HAZARD-ITEMS " + json.dumps({"code": int(code), "items": items.items}))
+"""
+
+
 @pytest.fixture(scope="module")
-def collected() -> frozenset[str]:
-    """The node ids pytest itself collects from every file the log names (one quick subprocess)."""
+def collected() -> dict[str, list[str]]:
+    """Every node id pytest collects from the files the log names, with its skip and xfail marks
+    (one quick subprocess)."""
     files = sorted({t.partition("::")[0] for _, t in REFERENCES})
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", *files],
-        cwd=ROOT, capture_output=True, text=True, timeout=240,
-    )  # fmt: skip
-    ids = frozenset(line.strip() for line in run.stdout.splitlines() if "::" in line)
-    assert run.returncode == 0 and ids, run.stdout[-3000:] + run.stderr[-3000:]
-    return ids
+    run = subprocess.run([sys.executable, "-c", COLLECT, *files], cwd=ROOT, capture_output=True, text=True, timeout=240)
+    [line] = [line for line in run.stdout.splitlines() if line.startswith("HAZARD-ITEMS ")] or [""]
+    result = json.loads(line.removeprefix("HAZARD-ITEMS ")) if line else {"code": -1, "items": {}}
+    assert result["code"] == 0 and result["items"], run.stdout[-3000:] + run.stderr[-3000:]
+    return result["items"]
+
+
+def proving(test: str, collected: dict[str, list[str]]) -> list[str]:
+    """The node ids that run for a named test: itself, or each of its parameters."""
+    if test in collected:
+        return [test]
+    return [c for c in collected if "[" not in test and c.startswith(test + "[")]
 
 
 def test_the_log_has_at_least_15_hazards() -> None:
@@ -144,12 +173,15 @@ def test_every_control_names_a_test_that_exists(hazard: str, test: str) -> None:
     assert name in defined_tests(path), f"{hazard}: {path} has no test named {name}"
 
 
-def test_every_named_test_is_one_pytest_collects(collected: frozenset[str]) -> None:
+def test_every_named_test_is_one_pytest_collects(collected: dict[str, list[str]]) -> None:
     """Every test id in the log is what pytest collects: a parametrised id names a real parameter,
     and a plain one a test that pytest runs (directly or as each of its parameters)."""
-    missing = []
-    for hazard, test in REFERENCES:
-        if test in collected or ("[" not in test and any(c.startswith(test + "[") for c in collected)):
-            continue
-        missing.append(f"{hazard}: {test}")
+    missing = [f"{hazard}: {test}" for hazard, test in REFERENCES if not proving(test, collected)]
     assert not missing, "named in data/hazard_log.yaml but not collected by pytest:\n" + "\n".join(missing)
+
+
+def test_no_named_test_is_skipped_or_expected_to_fail(collected: dict[str, list[str]]) -> None:
+    """No test that proves a control carries a skip, a skipif that holds, or an xfail: each one runs and must pass."""
+    marked = [f"{hazard}: {node} ({', '.join(collected[node])})"
+              for hazard, test in REFERENCES for node in proving(test, collected) if collected[node]]  # fmt: skip
+    assert not marked, "\n".join(marked)
