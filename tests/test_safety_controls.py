@@ -1,11 +1,13 @@
 """Controls named in the hazard log that had no test of their own (data/hazard_log.yaml): withdrawn
 and discouraged options are never offered, a picture that is not cervical insufficiency is named
-with nothing offered beside it, and the knowledge-base review falls due."""
+with nothing offered beside it, every command-line report names the knowledge-base version and
+review date, and the review falls due."""
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 
 from dashboard.assess import AllAssessments, assess_all
 from dashboard.case import Case, case_from_dict
+from dashboard.cli import main
 from dashboard.kb import GUIDELINES, default_knowledge_base
 from dashboard.safety import review_due, review_overdue
 from dashboard.views import bottom_line_markdown, md_text
@@ -96,6 +99,20 @@ def test_the_painless_dilation_itself_is_not_another_picture() -> None:
     """Without any such finding the same case is no other picture: the test above changes one finding only."""
     result = assess_all(case_from_dict(json.loads(ACUTE.read_bytes())))
     assert all(result.guidelines[g].bottom_line.other_pictures == [] for g in GUIDELINES)
+
+
+@pytest.mark.parametrize("form", ["text", "json"])
+def test_every_command_line_report_names_the_knowledge_base_version_and_review_date(form: str) -> None:
+    """The command line's text and JSON reports name the knowledge-base version and the date it was last reviewed."""
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["assess", str(ACUTE), "--format", form], out=out, err=err) == 0, err.getvalue()
+    meta = KB.meta
+    if form == "json":
+        assert json.loads(out.getvalue())["knowledge_base"] == {
+            "version": meta.version, "last_reviewed": meta.last_reviewed.isoformat()
+        }  # fmt: skip
+    else:
+        assert f"Knowledge base {meta.version}, last reviewed {meta.last_reviewed.isoformat()}." in out.getvalue()
 
 
 def test_a_review_is_due_one_interval_after_the_last_and_overdue_after_that() -> None:
