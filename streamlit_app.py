@@ -36,6 +36,7 @@ pages = [
     st.Page("pages/treatments.py", title="Treatments", icon=":material/compare:"),
     st.Page("pages/teaching.py", title="Teaching", icon=":material/school:"),
     st.Page("pages/references.py", title="References", icon=":material/menu_book:"),
+    st.Page("pages/safety.py", title="Clinical safety and scope", icon=":material/health_and_safety:"),
 ]
 page = st.navigation(pages)
 lost = session_guard()

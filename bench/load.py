@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -172,6 +173,28 @@ def _rss_mib(pid: int, reads: int = 3) -> float:
     return sorted(values)[len(values) // 2]
 
 
+def rss_with_sessions(
+    base_url: str, pid: int, page_hash: str, sessions: int, each: Callable[[LightClient, int], object] | None = None
+) -> tuple[float, float]:
+    """Server VmRSS (MiB) before and after ``sessions`` more sessions that each run the page once
+    (then ``each(client, k)``, if given) and stay connected; they are closed afterwards."""
+    before = _rss_mib(pid)
+    clients = []
+    try:
+        for k in range(sessions):
+            c = LightClient(base_url)
+            c.run(page_hash)
+            if each is not None:
+                each(c, k)
+            clients.append(c)
+        time.sleep(1.0)
+        after = _rss_mib(pid)
+    finally:
+        for c in clients:
+            c.close()
+    return before, after
+
+
 def idle_session_memory(base_url: str, pid: int, target: PageTarget, sessions: int) -> dict:
     """RSS delta per extra idle session: each opens, runs the page once and stays connected."""
     for _ in range(2):  # warm-up sessions pay the lazy imports and caches, then leave
@@ -179,18 +202,7 @@ def idle_session_memory(base_url: str, pid: int, target: PageTarget, sessions: i
             c.run(target.page_script_hash)
             c.change(target, 20)
     time.sleep(1.0)
-    before = _rss_mib(pid)
-    clients = []
-    try:
-        for _ in range(sessions):
-            c = LightClient(base_url)
-            c.run(target.page_script_hash)
-            clients.append(c)
-        time.sleep(1.0)
-        after = _rss_mib(pid)
-    finally:
-        for c in clients:
-            c.close()
+    before, after = rss_with_sessions(base_url, pid, target.page_script_hash, sessions)
     return {
         "rss_before_mib": before,
         "rss_after_mib": after,

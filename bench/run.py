@@ -42,7 +42,7 @@ from tests.browser.helpers import APP_SCRIPT, CHROMIUM_PATH, free_port, start_st
 
 FLOOR_SCRIPT = BENCH / "floor_app.py"
 RESULTS = BENCH / "results"
-SECTIONS = ("engine", "browser", "load", "memory", "scaleout", "profile")
+SECTIONS = ("engine", "browser", "load", "memory", "soak", "scaleout", "profile")
 INTAKE_WEEKS = "Current gestational age: weeks"
 BUSY_SHARE = 0.10  # other processes above this share of the machine make a section's figures suspect
 
@@ -61,6 +61,9 @@ class Plan:
     gc_diagnostic: bool = True
     idle_sessions: int = 20
     soak: int = 500
+    soak_cases: int = 50_000  # bench/soak.py: distinct cases through the engine (tracemalloc on)
+    soak_warmup: int = 10_000
+    soak_changes: int = 1_000  # widget changes through a server
     scale_s: float = 12.0
     engine_s: float = 2.0
     kb_samples: int = 5
@@ -78,6 +81,9 @@ QUICK = Plan(
     saturation_s=5.0,
     gc_diagnostic=False,
     soak=50,
+    soak_cases=3_000,
+    soak_warmup=1_000,
+    soak_changes=100,
     scale_s=5.0,
     engine_s=1.0,
     kb_samples=3,
@@ -657,6 +663,54 @@ def run_memory(plan: Plan, figs: Figures, raw: dict) -> None:
     )
 
 
+def run_soak(plan: Plan, figs: Figures, raw: dict) -> None:
+    """bench/soak.py in a subprocess of its own (its RSS is the engine's alone)."""
+    out_path = RESULTS / "soak.json"
+    every = max(1, plan.soak_cases // 10)
+    out_path.unlink(missing_ok=True)
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "soak.py"), "--cases", str(plan.soak_cases), "--every", str(every),
+         "--warmup", str(plan.soak_warmup), "--changes", str(plan.soak_changes), "--out", str(out_path)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=3600, check=False,
+    )  # fmt: skip
+    if done.returncode not in (0, 1):  # 1: a bound was passed, which the figures report
+        raise RuntimeError(f"bench/soak.py exited {done.returncode}: {done.stderr[-2000:]}")
+    result = json.loads(out_path.read_text(encoding="utf-8"))
+    raw["soak"] = result
+    e, srv = result["engine"], result["server"]
+    rest = e["cases"] - e["warmup_cases"]
+    caches = e["caches_end"]
+    figs.add(
+        "soak.engine_traced_growth",
+        f"Engine: traced memory growth over {rest:,} distinct cases after {e['warmup_cases']:,}",
+        e["traced_growth_after_warmup_mb"],
+        "MB",
+        e["cases"],
+        "bench/soak.py: seeded distinct valid cases through assess_all (default knowledge base), gc.collect() "
+        "and tracemalloc's traced memory every " + f"{e['every']:,} cases; end minus the sample after the warm-up",
+        target=f"< {e['bound_after_warmup_mb']:g} MB, every cache within its bound",
+        check=lambda v, f: v < e["bound_after_warmup_mb"] and not e["caches_over_bound"],
+        section="soak",
+        note=f"RSS {e['rss_start_mb']:.0f} → {e['rss_end_mb']:.0f} MB ({e['rss_growth_after_warmup_mb']:+.1f} after "
+        f"the warm-up); traced peak {e['traced_peak_mb']:.1f} MB; rule results {caches['rule_results']['entries']:,}, "
+        f"test values {caches['test_values']['entries']:,}; {e['cases_per_s']:.0f} cases/s under tracemalloc",
+    )
+    figs.add(
+        "soak.server_growth",
+        f"Server RSS growth over the second half of {srv['changes']:,} radio changes in one session",
+        srv["rss_growth_second_half_mb"],
+        "MB",
+        srv["changes"],
+        "bench/soak.py: one light-client session on Intake; each change moves one radio (mixed-radix Gray code "
+        "over every radio, so no case comes twice); VmRSS at the middle vs after the last change",
+        target=f"< {srv['bound_second_half_mb']:g} MB",
+        check=lambda v, f: v < srv["bound_second_half_mb"],
+        section="soak",
+        note=f"whole run {srv['rss_growth_mb']:+.1f} MB ({srv['rss_start_mb']:.0f} → {srv['rss_end_mb']:.0f}); "
+        f"{srv['per_session_mb']:.2f} MB per extra session ({srv['sessions']}); p50 {srv['latency_p50_ms']:.0f} ms",
+    )
+
+
 def ensure_nginx() -> str | None:
     binary = load.nginx_path()
     if binary or os.geteuid() != 0 or not os.path.exists("/usr/bin/apt-get"):
@@ -821,6 +875,7 @@ def main(argv: list[str] | None = None) -> int:
         "browser": lambda: run_browser(plan, figs, raw, machine),
         "load": lambda: run_load(plan, figs, raw),
         "memory": lambda: run_memory(plan, figs, raw),
+        "soak": lambda: run_soak(plan, figs, raw),
         "scaleout": lambda: run_scaleout(plan, figs, raw),
         "profile": lambda: run_profile(plan, figs, raw),
     }

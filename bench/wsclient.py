@@ -145,27 +145,74 @@ def _elements(messages: list[ForwardMsg]):
             yield m.delta.new_element, m.delta.fragment_id
 
 
+VALUE_KINDS = {
+    "number_input": "double_value",
+    "text_input": "string_value",
+    "radio": "string_value",
+    "selectbox": "string_value",
+    "checkbox": "bool_value",
+}
+
+
+def _page_run(base_url: str, url_pathname: str) -> tuple[str, list[ForwardMsg]]:
+    """Run a page once in a throwaway session: its page hash and the messages of that run."""
+    with LightClient(base_url) as client:
+        result = client.run(page_name=url_pathname, keep=True)
+    page_hash = ""
+    for m in result.messages:
+        if m.WhichOneof("type") == "navigation":
+            for page in m.navigation.app_pages:
+                if page.url_pathname == url_pathname:
+                    page_hash = page.page_script_hash
+    if url_pathname and not page_hash:
+        raise RuntimeError(f"{base_url}: no page with url path {url_pathname!r} in the navigation")
+    return page_hash, result.messages
+
+
 def learn_target(base_url: str, url_pathname: str, element: str, label: str) -> PageTarget:
     """Run a page once in a throwaway session and read the page hash and the widget id from the deltas.
 
     ``url_pathname`` is the page's URL path ("intake"; "" for the main page of a one-page app),
     ``element`` the element type in the ``Element`` proto ("number_input", "radio").
     """
-    with LightClient(base_url) as client:
-        result = client.run(page_name=url_pathname, keep=True)
-        page_hash = ""
-        for m in result.messages:
-            if m.WhichOneof("type") == "navigation":
-                for page in m.navigation.app_pages:
-                    if page.url_pathname == url_pathname:
-                        page_hash = page.page_script_hash
-        if url_pathname and not page_hash:
-            raise RuntimeError(f"{base_url}: no page with url path {url_pathname!r} in the navigation")
-        for el, fragment_id in _elements(result.messages):
-            if el.WhichOneof("type") == element and getattr(el, element).label == label:
-                kind = {"number_input": "double_value", "radio": "string_value"}[element]
-                return PageTarget(page_hash, getattr(el, element).id, kind, fragment_id)
+    page_hash, messages = _page_run(base_url, url_pathname)
+    for el, fragment_id in _elements(messages):
+        if el.WhichOneof("type") == element and getattr(el, element).label == label:
+            return PageTarget(page_hash, getattr(el, element).id, VALUE_KINDS[element], fragment_id)
     raise RuntimeError(f"{base_url}: no {element} labelled {label!r} on page {url_pathname!r}")
+
+
+@dataclass
+class Choice:
+    """A widget with a few values to choose from: a radio, a selectbox or a checkbox."""
+
+    target: PageTarget
+    element: str
+    label: str
+    options: tuple[WidgetValue, ...]  # the formatted options (radio, selectbox); (False, True) for a checkbox
+    current: int  # index of the value it shows now
+
+
+def learn_choices(
+    base_url: str, url_pathname: str, elements: tuple[str, ...] = ("radio", "selectbox", "checkbox")
+) -> list[Choice]:
+    """Every radio, selectbox and checkbox one run of the page draws, in page order."""
+    page_hash, messages = _page_run(base_url, url_pathname)
+    out = []
+    for el, fragment_id in _elements(messages):
+        kind = el.WhichOneof("type")
+        if kind not in elements:
+            continue
+        proto = getattr(el, kind)
+        target = PageTarget(page_hash, proto.id, VALUE_KINDS[kind], fragment_id)
+        if kind == "checkbox":
+            shown = proto.value if proto.set_value else proto.default
+            out.append(Choice(target, kind, proto.label, (False, True), int(shown)))
+        elif len(proto.options) > 1:
+            options = tuple(proto.options)
+            current = options.index(proto.raw_value) if proto.raw_value in options else proto.default
+            out.append(Choice(target, kind, proto.label, options, current))
+    return out
 
 
 def rss_kib(pid: int) -> int:

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
-from functools import cache
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any, Literal
 
+from dashboard import logic
 from dashboard.bottomline import IN_PLAY, BottomLine, InPlace, OtherPicture, derive_bottom_line
 from dashboard.case import Case, cerclage_in_place_words
 from dashboard.facts import (
@@ -35,12 +36,14 @@ from dashboard.fields import label_of, section_of
 from dashboard.kb import (
     GUIDELINE_NAMES,
     GUIDELINES,
+    STRENGTH_NOT_STATED,
     AllOf,
     AnyOf,
     Condition,
     KnowledgeBase,
     Leaf,
     NotOf,
+    PerKnowledgeBase,
     Rule,
     default_knowledge_base,
 )
@@ -82,6 +85,17 @@ class ValueUsed:
     def test(self) -> str:
         return f"{self.label} {self.needs}"
 
+
+
+def shown_strength(kb: Any, rule: Any) -> str | None:
+    """A rule's strength as shown, in the guideline's own scheme; "strength not stated" for a
+    guideline's own indication or treatment rule that cites a guideline whose text gives none."""
+    if rule.grade:
+        return rule.grade
+    cites_guideline = any(kb.references[c.ref].kind == "guideline" for c in rule.citations)
+    if rule.guideline != "all" and rule.kind in ("cerclage_indication", "treatment_status") and cites_guideline:
+        return STRENGTH_NOT_STATED
+    return None
 
 @dataclass(frozen=True)
 class RuleTrace:
@@ -280,7 +294,10 @@ _CERCLAGE_WORDS = {
     "physical_exam": "physical-examination-indicated",
 }
 _INDICATION_ORDER = {"physical_exam": 0, "ultrasound": 1, "history": 2}
-_RESULTS_PER_RULE = 4096  # distinct inputs remembered per rule: plenty for real use, bounded for a long-lived server
+# Distinct inputs remembered per rule, then forgotten all at once. A session's next case differs
+# from its last in one answer, so even many sessions at once hit well inside the bound. At 4,096
+# per rule (161 rules) 50,000 distinct cases held 80,597 results and RSS grew 81 MB (bench/soak.py).
+_RESULTS_PER_RULE = 256
 
 # A rule's outcome, the tests it made, and those tests as its trace shows them.
 _Result = tuple[Truth, tuple[Used, ...], tuple[ValueUsed, ...]]
@@ -301,7 +318,8 @@ def _built(cls: Any, fields: dict[str, Any]) -> Any:
 
 
 _new, _set_dict = object.__new__, object.__setattr__
-_label, _section = cache(label_of), cache(section_of)
+_FIELD_NAMES_KEPT = 512  # field paths: a few dozen in the case format
+_label, _section = lru_cache(_FIELD_NAMES_KEPT)(label_of), lru_cache(_FIELD_NAMES_KEPT)(section_of)
 
 
 class _Plan:
@@ -423,7 +441,8 @@ class _Static:
         numbers = kb.citation_number()
         self.cites = {r.id: [Cite(c.ref, c.locator, numbers[c.ref]) for c in r.citations] for r in kb.rules}
         self.refs = {r.id: tuple(_rule_refs(kb.conditions[r.id])) for r in kb.rules}
-        self.compiled = {r.id: compile_condition(kb.conditions[r.id]) for r in kb.rules}
+        self.value_memos: list[dict[Any, Used]] = []  # each test's values seen, bounded in logic.py
+        self.compiled = {r.id: compile_condition(kb.conditions[r.id], self.value_memos) for r in kb.rules}
         # A rule's outcome and test lines depend only on the values of the facts it tests and
         # the outcomes of the rules it names; most cases share those, so results are kept by them.
         self.inputs: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any] | None]] = {}
@@ -448,19 +467,21 @@ class _Static:
                 "title": r.title,
                 "statement": r.statement,
                 "citations": self.cites[r.id],
-                "grade": r.grade,
+                "grade": shown_strength(kb, r),
                 "note": r.note,
                 "severity": r.severity,
             }
             for r in kb.rules
         }
-        self.grade = {r.id: r.grade for r in kb.rules}
+        self.grade = {r.id: shown_strength(kb, r) for r in kb.rules}
         self.plans = {g: _Plan(kb, g, self) for g in GUIDELINES}
         self.version = kb.meta.version
         self.reviewed = kb.meta.last_reviewed.isoformat()
 
 
-_STATIC: dict[int, _Static] = {}
+# Kept for the two most recent knowledge bases (dashboard.kb.PerKnowledgeBase): a fresh load
+# per round (a benchmark, a test) would otherwise keep every one it ever prepared.
+_static: PerKnowledgeBase[_Static] = PerKnowledgeBase(_Static)
 
 
 def prepare(kb: KnowledgeBase) -> None:
@@ -468,13 +489,22 @@ def prepare(kb: KnowledgeBase) -> None:
     _static(kb)
 
 
-def _static(kb: KnowledgeBase) -> _Static:
-    hit = _STATIC.get(id(kb))
-    if hit is None or hit.kb_ref is not kb:  # type: ignore[attr-defined]
-        hit = _Static(kb)
-        hit.kb_ref = kb  # type: ignore[attr-defined]
-        _STATIC[id(kb)] = hit
-    return hit
+def cache_sizes() -> dict[str, dict[str, int]]:
+    """What the engine remembers between assessments: for each kind of memory, how many caches,
+    their entries in all, the largest one, and the bound each cache keeps to."""
+
+    def kind(sizes: list[int], bound: int) -> dict[str, int]:
+        return {"caches": len(sizes), "entries": sum(sizes), "largest": max(sizes, default=0), "bound": bound}
+
+    statics = _static.values()
+    return {
+        "knowledge_bases": kind([len(_static)], _static.keep),
+        "rule_results": kind([len(r) for s in statics for r in list(s.results.values())], _RESULTS_PER_RULE),
+        "test_values": kind([len(m) for s in statics for m in s.value_memos], logic.VALUES_PER_TEST),
+        "test_needs": kind([describe_need.cache_info().currsize], describe_need.cache_info().maxsize or 0),
+        "field_labels": kind([_label.cache_info().currsize], _FIELD_NAMES_KEPT),
+        "field_sections": kind([_section.cache_info().currsize], _FIELD_NAMES_KEPT),
+    }
 
 
 _NOT_RUN = object()

@@ -13,7 +13,7 @@ import pandas as pd
 
 from dashboard.assess import AllAssessments
 from dashboard.case import Case, ga_days
-from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, KnowledgeBase
+from dashboard.kb import GUIDELINE_NAMES, GUIDELINES, KnowledgeBase, PerKnowledgeBase
 from dashboard.views import closed_for_case
 
 RATIO_MEASURES = ("RR", "OR", "aRR", "aOR")
@@ -114,7 +114,6 @@ def forest_frame(kb: KnowledgeBase) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-_FOREST: dict[int, tuple[alt.LayerChart, str]] = {}
 FOREST_TITLE = "Key effect sizes"
 FOREST_SUBTITLE = ["Ratio with 95% CI, log scale", "Dashed line: no effect"]
 HIGHER_IS_BETTER = ("survival", "discharged home healthy")
@@ -182,24 +181,25 @@ def _build_forest(kb: KnowledgeBase) -> tuple[alt.LayerChart, str]:
     return chart, summary
 
 
+_FOREST = PerKnowledgeBase(_build_forest)
+
+
 def forest_plot(kb: KnowledgeBase) -> tuple[alt.LayerChart, str]:
-    """The key ratio effect sizes of every option, built once per knowledge base."""
-    hit = _FOREST.get(id(kb))
-    if hit is None:
-        hit = _FOREST[id(kb)] = _build_forest(kb)
-    return hit
+    """The key ratio effect sizes of every option, built once per knowledge base (the last two kept)."""
+    return _FOREST(kb)
 
 
-_FOREST_SPEC: dict[int, dict] = {}
+def _build_forest_spec(kb: KnowledgeBase) -> tuple[dict, str]:
+    chart, summary = forest_plot(kb)
+    return chart.to_dict(), summary
+
+
+_FOREST_SPEC = PerKnowledgeBase(_build_forest_spec)
 
 
 def forest_spec(kb: KnowledgeBase) -> tuple[dict, str]:
-    """The forest plot as a finished Vega-Lite spec, validated and serialised once per process."""
-    hit = _FOREST_SPEC.get(id(kb))
-    if hit is None:
-        chart, summary = forest_plot(kb)
-        hit = _FOREST_SPEC[id(kb)] = (chart.to_dict(), summary)
-    return hit[0], hit[1]
+    """The forest plot as a finished Vega-Lite spec, validated and serialised once per knowledge base."""
+    return _FOREST_SPEC(kb)
 
 
 OPEN_CAP_WEEKS = 0.6  # the cap drawn at the known edge of a window open on one side

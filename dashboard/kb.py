@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -83,8 +85,62 @@ class Confirmation(_Strict):
     what: str  # what exactly was confirmed, in our words
 
 
-READ_AT = "Where we read it"  # the label of the link to the page a reference was read at
+READ_AT = "Text read at"  # the label of a page a reference's text was actually read at (provenance)
 THIRD_PARTY = "third-party copy"  # the caveat on a page read somewhere other than its publisher
+
+# Publishers of the cited journals and books, guideline bodies and official registries (a host
+# matches itself and its subdomains). A reference's own ``url`` must be on one of these; any other
+# page is where its text was read (``read_at``), never the citation's link.
+OFFICIAL_HOSTS = (
+    "nice.org.uk", "rcog.org.uk", "acog.org", "smfm.org", "figo.org", "aafp.org", "who.int",
+    "ncbi.nlm.nih.gov", "nichd.nih.gov", "fda.gov", "isrctn.com", "clinicaltrials.gov",
+    "cochranelibrary.com", "onlinelibrary.wiley.com", "ajog.org", "ejog.org", "sciencedirect.com",
+    "thelancet.com", "nejm.org", "journals.lww.com", "bmj.com", "jamanetwork.com",
+    "springer.com", "springermedizin.de", "nature.com", "tandfonline.com",
+    "informahealthcare.com", "taylorfrancis.com",
+    "glowm.com",  # publisher of its own chapters (DOI prefix 10.3843)
+    "scirp.org",  # publisher of Open J Obstet Gynecol (DOI prefix 10.4236)
+)
+# Where a guideline's strength of recommendation comes from: the scheme must be named with it.
+STRENGTH_SCHEMES = {
+    "ACOG level": "ACOG level of recommendation (A good and consistent evidence, B limited or inconsistent,"
+    " C consensus and expert opinion)",
+    "RCOG grade": "RCOG grade of recommendation (A to D, from the strength of the evidence behind it)",
+    "SMFM GRADE": "GRADE, as used by SMFM (1 strong, 2 weak; A high, B moderate, C low or very low quality)",
+    "NICE wording": "NICE's wording ('offer' for a strong recommendation, 'consider' for a weaker one)",
+    "FIGO": "FIGO good practice recommendation (FIGO's own label)",
+}
+STRENGTH_NOT_STATED = "strength not stated"
+
+_URL = r"^https?://\S+$"
+
+
+def host_of(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).hostname or "").lower()
+
+
+def is_official(url: str) -> bool:
+    host = host_of(url)
+    return any(host == h or host.endswith("." + h) for h in OFFICIAL_HOSTS)
+
+
+class IdentifierCheck(_Strict):
+    """Where one identifier of a reference (its DOI, PMID or issuer page) was confirmed."""
+
+    identifier: Literal["doi", "pmid", "url"]
+    where: str  # the kind of record: "PubMed record", "publisher's article page", "printed on the first page"
+    record: Annotated[str, Field(pattern=_URL)]  # the address of that record
+    by: Literal["search tool", "evidence brief"]  # confirmed in this knowledge base's check, or carried over
+    checked_on: dt.date | None = None  # when, for a check made with the search tool
+
+
+class ReadAt(_Strict):
+    """A page the reference's text was actually read at: provenance, never the citation's link."""
+
+    url: Annotated[str, Field(pattern=_URL)]
+    what: str  # what that page is, e.g. "third-party upload of the PDF (scribd)"
 
 
 class Reference(_Strict):
@@ -93,19 +149,37 @@ class Reference(_Strict):
     authors: str
     year: Annotated[int | None, Field(ge=1950, le=2030)]  # None: undated as read ("n.d.")
     title: str
-    source: str  # journal, issuer or publisher
+    source: str  # the canonical place: journal volume(issue):pages, or issuing body and document number
     version: str | None = None  # for guidelines: edition, date, reaffirmation
     doi: Annotated[str | None, Field(pattern=r"^10\.\d{4,9}/\S+$")] = None
     pmid: Annotated[str | None, Field(pattern=r"^\d{5,9}$")] = None
-    url: Annotated[str | None, Field(pattern=r"^https?://\S+$")] = None
+    url: Annotated[str | None, Field(pattern=_URL)] = None  # the issuer's or publisher's own page
+    checks: list[IdentifierCheck] = []  # where each DOI and PMID was confirmed
+    unconfirmed: list[Literal["doi", "pmid", "url"]] = []  # cited somewhere, but not confirmed: not shown as a link
+    read_at: list[ReadAt] = []  # where the text was read (often a third-party copy)
+    # low: the reference is known only through an unrelated site, a shop, a content farm or an
+    # anonymous mirror, with no confirmed record tying it to its issuer; no rule or treatment
+    # statement may cite it (tests/test_provenance.py).
     provenance: Literal["primary", "secondary", "low"] = "primary"
     note: str | None = None
     confirmation: Confirmation | None = None
 
     @model_validator(mode="after")
     def _findable(self) -> "Reference":
-        if not (self.doi or self.pmid or self.url):
-            raise ValueError("a reference needs a doi, a pmid or a url")
+        if not (self.doi or self.pmid or self.url or self.read_at):
+            raise ValueError("a reference needs a doi, a pmid, an issuer url or a read_at page")
+        if self.url and not is_official(self.url):
+            raise ValueError(
+                f"url {self.url} is not the issuer's or publisher's own site; a third-party copy goes under read_at"
+            )
+        for name in ("doi", "pmid"):
+            if getattr(self, name) and not any(c.identifier == name for c in self.checks):
+                raise ValueError(f"the {name} needs a check saying where it was confirmed (or move it to unconfirmed)")
+            if getattr(self, name) and name in self.unconfirmed:
+                raise ValueError(f"the {name} is both given and listed as unconfirmed")
+        for c in self.checks:
+            if c.by == "search tool" and c.checked_on is None:
+                raise ValueError(f"the {c.identifier} check made with the search tool needs checked_on")
         return self
 
     @property
@@ -113,52 +187,85 @@ class Reference(_Strict):
         return str(self.year) if self.year else "n.d."
 
     @property
+    def unconfirmed_text(self) -> str:
+        """'DOI not confirmed' (and so on) for each identifier that was cited but not confirmed."""
+        names = {"doi": "DOI", "pmid": "PMID", "url": "issuer's page"}
+        return "; ".join(f"{names[n]} not confirmed" for n in self.unconfirmed)
+
+    @property
+    def canonical_url(self) -> str | None:
+        """The citation's own link: DOI, else PubMed, else PMC or the issuer's page; None if none is confirmed."""
+        canonical = [url for label, url, _ in self.links if label != READ_AT]
+        return canonical[0] if canonical else None
+
+    @property
     def links(self) -> list[tuple[str, str, str]]:
         """Where to find this source, most trustworthy first, as (label, URL, caveat).
 
-        First the canonical links built from its identifiers ("DOI", "PubMed", "PMC"; caveat
-        ""), then, when it has a ``url``, "Where we read it": the page the evidence brief read,
-        often a mirror, an upload or a proxy. Its caveat says "third-party copy" unless the host
-        is the publisher, the guideline body or an official registry below, and "plain http, not
-        encrypted" for such a copy read over http; official hosts all serve https, so their pages
-        are linked over https.
+        First the canonical links ("DOI", "PubMed", "PMC", then "Issuer's page" for a guideline or
+        "Publisher's page"; caveat ""), then each page its text was read at ("Text read at"). That
+        caveat says "third-party copy" unless the host is the publisher, the guideline body or an
+        official registry, and "plain http, not encrypted" for such a copy read over http; official
+        hosts all serve https, so their pages are linked over https.
         """
         from urllib.parse import quote, urlsplit
 
-        # Publishers of the cited journals and books, guideline bodies and official registries
-        # (a host matches itself and its subdomains). Anything else is a third-party copy.
-        official = (
-            "nice.org.uk", "rcog.org.uk", "acog.org", "smfm.org", "figo.org", "aafp.org",
-            "ncbi.nlm.nih.gov", "nichd.nih.gov", "fda.gov", "isrctn.com", "clinicaltrials.gov",
-            "cochranelibrary.com", "onlinelibrary.wiley.com", "ajog.org", "ejog.org", "sciencedirect.com",
-            "thelancet.com", "nejm.org", "journals.lww.com", "bmj.com", "jamanetwork.com",
-            "springer.com", "springermedizin.de", "nature.com", "tandfonline.com",
-            "informahealthcare.com", "taylorfrancis.com",
-            "glowm.com",  # publisher of its own chapters (DOI prefix 10.3843)
-            "scirp.org",  # publisher of Open J Obstet Gynecol (DOI prefix 10.4236)
-        )
+        def pmc_of(url: str) -> str | None:
+            parts = urlsplit(url)
+            host = (parts.hostname or "").lower()
+            on_ncbi = host == "ncbi.nlm.nih.gov" or host.endswith(".ncbi.nlm.nih.gov")
+            pmc = re.match(r"/(?:pmc/)?articles/(PMC\d+)", parts.path) if on_ncbi else None
+            return f"https://pmc.ncbi.nlm.nih.gov/articles/{pmc.group(1)}/" if pmc else None
+
+        def https(url: str) -> str:
+            return "https" + url[len("http") :] if url.startswith("http:") else url
+
         out = []
         if self.doi:
             out.append(("DOI", f"https://doi.org/{quote(self.doi, safe='/:;()')}", ""))
         if self.pmid:
             out.append(("PubMed", f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/", ""))
-        if self.url:
-            parts = urlsplit(self.url)
-            host = (parts.hostname or "").lower()
-            # A PubMed Central page read directly gives the article's PMC id.
-            on_ncbi = host == "ncbi.nlm.nih.gov" or host.endswith(".ncbi.nlm.nih.gov")
-            pmc = re.match(r"/(?:pmc/)?articles/(PMC\d+)", parts.path) if on_ncbi else None
-            if pmc:
-                out.append(("PMC", f"https://pmc.ncbi.nlm.nih.gov/articles/{pmc.group(1)}/", ""))
-            url, caveats = self.url, []
-            if not any(host == h or host.endswith("." + h) for h in official):
+        pages = ([self.url] if self.url else []) + [r.url for r in self.read_at]
+        pmc = next((p for p in map(pmc_of, pages) if p), None)
+        if pmc:
+            out.append(("PMC", pmc, ""))
+        if self.url and not pmc_of(self.url):
+            label = "Issuer's page" if self.kind in ("guideline", "regulatory") else "Publisher's page"
+            out.append((label, https(self.url), ""))
+        what = {r.url: r.what for r in self.read_at}
+        for read in ([self.url] if self.url and pmc_of(self.url) and https(self.url) != pmc else []) + [
+            r.url for r in self.read_at
+        ]:
+            caveats, url = [what[read]] if what.get(read) else [], read
+            if not is_official(read):
                 caveats.append(THIRD_PARTY)
-            elif parts.scheme == "http":
-                url = "https" + self.url[len("http") :]
+            else:
+                url = https(read)
             if url.startswith("http:"):
                 caveats.append("plain http, not encrypted")
             out.append((READ_AT, url, "; ".join(caveats)))
         return out
+
+
+class Strength(_Strict):
+    """A recommendation's strength in the guideline's own scheme, with the scheme named."""
+
+    scheme: Literal["ACOG level", "RCOG grade", "SMFM GRADE", "NICE wording", "FIGO"]
+    value: str  # as the source states it: "Level A", "Grade B", "1B", "offer"
+    ref: Annotated[str, Field(pattern=_ID)]  # the reference that states it
+
+    @property
+    def text(self) -> str:
+        """'ACOG Level A', 'RCOG Grade B', 'SMFM GRADE 1B', 'NICE wording “offer”': the scheme named."""
+        if self.scheme == "NICE wording":
+            return f"NICE wording “{self.value}”"
+        if self.scheme in ("SMFM GRADE", "FIGO"):
+            return f"{self.scheme} {self.value}"
+        return f"{self.scheme.split()[0]} {self.value}"
+
+
+def strength_text(strength: list[Strength]) -> str | None:
+    return "; ".join(s.text for s in strength) or None
 
 
 class Citation(_Strict):
@@ -316,7 +423,8 @@ class Rule(_Strict):
     title: str  # short label for tables
     statement: str  # the plain-language condition, in our words
     condition: Any = None  # parsed into ``parsed_condition``
-    grade: str | None = None  # evidence level or grade as the source gives it
+    # The strength of the guideline recommendation, in its own scheme, only where the source states it.
+    strength: list[Strength] = []
     citations: Annotated[list[Citation], Field(min_length=1)]
     confirmation: Confirmation | None = None
     note: str | None = None
@@ -353,6 +461,11 @@ class Rule(_Strict):
             if getattr(self, name) is None:
                 raise ValueError(f"a {self.kind} rule needs '{name}'")
         return self
+
+    @property
+    def grade(self) -> str | None:
+        """The strength as shown: each in its scheme ('ACOG Level A; SMFM GRADE 1B'), or None."""
+        return strength_text(self.strength)
 
 
 # --------------------------------------------------------------------------- treatments
@@ -393,7 +506,12 @@ class CitedText(_Strict):
 class Stance(_Strict):
     summary: str  # the guideline's position, in our words
     addressed: bool = True  # False: not addressed in the text we could verify
+    strength: list[Strength] = []  # the recommendation's strength in the guideline's scheme, where stated
     citations: Annotated[list[Citation], Field(min_length=1)]
+
+    @property
+    def strength_shown(self) -> str:
+        return strength_text(self.strength) or STRENGTH_NOT_STATED
 
 
 class Treatment(_Strict):
@@ -432,6 +550,16 @@ class ReferenceLine(_Strict):
     citations: Annotated[list[Citation], Field(min_length=1)]
 
 
+class Edition(_Strict):
+    """The edition of a guideline the knowledge base was built from, and when it was last checked."""
+
+    ref: Annotated[str, Field(pattern=_ID)]
+    edition: str  # document number and edition, as issued
+    published: str  # its date as far as it was confirmed ("June 2022", "2021")
+    status: str | None = None  # reaffirmation, corrections, what of it was read
+    checked_on: dt.date  # when the knowledge base was last checked against this edition
+
+
 class Meta(_Strict):
     version: str
     last_reviewed: dt.date
@@ -440,6 +568,7 @@ class Meta(_Strict):
     intended_use: str
     limits: list[str]
     cervical_length_lines: list[ReferenceLine] = []
+    editions: dict[Literal["acog", "rcog", "nice", "others"], list[Edition]] = {}
 
 
 # --------------------------------------------------------------------------- the whole
@@ -675,6 +804,13 @@ def load_knowledge_base(data_dir: Path | None = None) -> KnowledgeBase:
             meta_path, f"cervical_length_lines[{i}]", [(f"citations[{j}].ref", c) for j, c in enumerate(line.citations)]
         )
 
+    for column, editions in meta.editions.items():
+        for i, ed in enumerate(editions):
+            if ed.ref not in references:
+                raise KnowledgeBaseError(
+                    f"{_rel(meta_path)}: entry editions.{column}[{i}]: field ref: unknown reference id '{ed.ref}'"
+                )
+
     rules: list[Rule] = []
     conditions: dict[str, Condition | None] = {}
     seen_ids: set[str] = set()
@@ -692,8 +828,14 @@ def load_knowledge_base(data_dir: Path | None = None) -> KnowledgeBase:
             seen_ids.add(rule.id)
             rule_files[rule.id] = rel
             check_citations(path, rule.id, [(f"citations[{j}].ref", c) for j, c in enumerate(rule.citations)])
+            for j, st in enumerate(rule.strength):
+                if st.ref not in {c.ref for c in rule.citations}:
+                    raise KnowledgeBaseError(
+                        f"{rel}: entry {rule.id}: field strength[{j}].ref: {st.ref} is not among the rule's citations"
+                    )
             try:
-                conditions[rule.id] = parse_condition(rule.condition, "condition") if rule.condition is not None else None
+                raw = rule.condition
+                conditions[rule.id] = parse_condition(raw, "condition") if raw is not None else None
             except ValueError as exc:
                 raise KnowledgeBaseError(f"{_rel(path)}: entry {rule.id}: field {exc}") from None
             rules.append(rule)
@@ -731,7 +873,11 @@ def load_knowledge_base(data_dir: Path | None = None) -> KnowledgeBase:
         check_citations(
             tr_path,
             d.id,
-            [(f"positions.{k}.citations[{j}].ref", c) for k, p in d.positions.items() for j, c in enumerate(p.citations)],
+            [
+                (f"positions.{k}.citations[{j}].ref", c)
+                for k, p in d.positions.items()
+                for j, c in enumerate(p.citations)
+            ],
         )
         disagreements.append(d)
 
@@ -771,7 +917,9 @@ def _check_cross_references(
         for field in ("treatments", "applies_to", "blocks"):
             for tid in getattr(rule, field) or []:
                 if tid not in treatments:
-                    raise KnowledgeBaseError(f"{where(rule)}: entry {rule.id}: field {field}: unknown treatment '{tid}'")
+                    raise KnowledgeBaseError(
+                        f"{where(rule)}: entry {rule.id}: field {field}: unknown treatment '{tid}'"
+                    )
         for ref in _rule_refs(conditions[rule.id]):
             if ref not in by_id:
                 raise KnowledgeBaseError(f"{where(rule)}: entry {rule.id}: field condition: unknown rule '{ref}'")
@@ -779,13 +927,54 @@ def _check_cross_references(
     def visit(rule_id: str, trail: tuple[str, ...]) -> None:
         if rule_id in trail:
             raise KnowledgeBaseError(
-                f"{where(by_id[trail[0]])}: entry {trail[0]}: field condition: rules refer to each other in a loop ({' -> '.join(trail + (rule_id,))})"
+                f"{where(by_id[trail[0]])}: entry {trail[0]}: field condition: "
+                f"rules refer to each other in a loop ({' -> '.join(trail + (rule_id,))})"
             )
         for ref in _rule_refs(conditions[rule_id]):
             visit(ref, trail + (rule_id,))
 
     for rule in rules:
         visit(rule.id, ())
+
+
+T = TypeVar("T")
+KNOWLEDGE_BASES_KEPT = 2  # the one a server uses, and one more (a test's or a benchmark's fresh load)
+
+
+class PerKnowledgeBase(Generic[T]):
+    """``build(kb)``, made once for each of the few most recently built knowledge bases.
+
+    Kept by ``id(kb)`` beside a reference to that knowledge base: an id is unique only among
+    live objects, and the reference keeps the object alive (so its id cannot pass to another)
+    for exactly as long as what was built from it is kept. At most ``keep`` are kept; making
+    one more drops the oldest, and with it the reference.
+    """
+
+    def __init__(self, build: Callable[[KnowledgeBase], T], keep: int = KNOWLEDGE_BASES_KEPT) -> None:
+        self.build, self.keep = build, keep
+        self._kept: dict[int, tuple[KnowledgeBase, T]] = {}
+        self._lock = threading.Lock()  # script threads of one server may miss together
+
+    def __call__(self, kb: KnowledgeBase) -> T:
+        hit = self._kept.get(id(kb))
+        if hit is not None and hit[0] is kb:
+            return hit[1]
+        with self._lock:
+            hit = self._kept.get(id(kb))
+            if hit is not None and hit[0] is kb:
+                return hit[1]
+            value = self.build(kb)
+            self._kept.pop(id(kb), None)
+            while len(self._kept) >= self.keep:
+                del self._kept[next(iter(self._kept))]
+            self._kept[id(kb)] = (kb, value)
+            return value
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def values(self) -> list[T]:
+        return [value for _, value in list(self._kept.values())]
 
 
 @lru_cache(maxsize=1)

@@ -138,7 +138,12 @@ def evaluate(
 Compiled = Callable[[dict[str, Any], Callable[[str], Truth], list[Used]], Truth]
 
 
-def compile_condition(cond: Condition | None) -> Compiled:
+VALUES_PER_TEST = 256  # distinct values remembered per test: a case's answers change one at a time
+
+
+def compile_condition(cond: Condition | None, memos: list[dict[Any, Used]] | None = None) -> Compiled:
+    """``cond`` as a closure; each test's memory of the values it has seen is appended to ``memos``."""
+    memos = [] if memos is None else memos
     if cond is None:
         return lambda facts, outcome, used: True
     if isinstance(cond, Leaf):
@@ -147,8 +152,10 @@ def compile_condition(cond: Condition | None) -> Compiled:
         label, needs, inputs = spec.label, describe_need(cond), spec.inputs
         # A test's answer and its line in the trace depend only on the fact's value, so each
         # distinct value is worked out once per knowledge base; ``Used`` is immutable and shared.
+        # Measurements take endless values, so at most VALUES_PER_TEST are kept (then forgotten).
         unknown = Used(fact, label, needs, show_value(spec, UNKNOWN), None, inputs)
         cache: dict[Any, Used] = {}
+        memos.append(cache)
 
         def leaf(facts: dict[str, Any], outcome: Callable[[str], Truth], used: list[Used]) -> Truth:
             have = facts[fact]
@@ -158,6 +165,8 @@ def compile_condition(cond: Condition | None) -> Compiled:
                 key = (have.low, have.high) if type(have) is Interval else have
                 hit = cache.get(key)
                 if hit is None:
+                    if len(cache) >= VALUES_PER_TEST:
+                        cache.clear()
                     shown = show_value(spec, have)
                     hit = cache[key] = Used(fact, label, needs, shown, _compare(op, have, want), inputs)
             used.append(hit)
@@ -168,14 +177,14 @@ def compile_condition(cond: Condition | None) -> Compiled:
         rule_id = cond.rule
         return lambda facts, outcome, used: outcome(rule_id)
     if isinstance(cond, NotOf):
-        inner = compile_condition(cond.term)
+        inner = compile_condition(cond.term, memos)
 
         def negate(facts: dict[str, Any], outcome: Callable[[str], Truth], used: list[Used]) -> Truth:
             value = inner(facts, outcome, used)
             return None if value is None else not value
 
         return negate
-    terms = tuple(compile_condition(t) for t in cond.terms)
+    terms = tuple(compile_condition(t, memos) for t in cond.terms)
     if isinstance(cond, AllOf):
 
         def all_of(facts: dict[str, Any], outcome: Callable[[str], Truth], used: list[Used]) -> Truth:

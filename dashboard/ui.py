@@ -131,7 +131,7 @@ def protect_process() -> None:
 # --------------------------------------------------------------------------- knowledge base
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=1)  # no arguments: one knowledge base per process
 def knowledge_base() -> KnowledgeBase:
     """Loaded and validated once per server process; shared read-only by every session."""
     return default_knowledge_base()
@@ -554,6 +554,8 @@ def sidebar(kb: KnowledgeBase, lost: bool = False) -> None:
             f"Knowledge base {kb.meta.version}, reviewed {kb.meta.last_reviewed:%d %b %Y}. "
             "Decision support only; nothing you enter is stored."
         )
+        # The scope and the draft status, one click from every page (data/safety.yaml).
+        st.page_link("pages/safety.py", label="Scope and safety (draft)", icon=":material/health_and_safety:")
 
 
 def show_glance(verdict: bool = True) -> None:

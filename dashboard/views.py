@@ -142,19 +142,24 @@ def markdown_table(rows: Sequence[Mapping[str, str]], strong: Collection[str] = 
 # --------------------------------------------------------------------------- built once per knowledge base
 
 
+MEMO_BOUND = 4096  # results per memoised builder
+
+
 def once_per_knowledge_base(build: Callable[..., T]) -> Callable[..., T]:
     """Memoise ``build(kb, *args)`` for the knowledge base in use.
 
     The knowledge base is immutable and loaded once per process, so what is built from it
     (and hashable arguments) never changes; a different knowledge base object starts afresh.
-    Nothing from a case is kept here: only knowledge-base text.
+    Nothing from a case is kept here: only knowledge-base text. At most ``MEMO_BOUND`` results
+    are kept, then all are forgotten. The knowledge base they were built from is held and compared by
+    identity, never by ``id()`` (an id passes to another object once its owner is freed).
     """
     memo: dict[tuple[Any, ...], T] = {}
     owner: list[KnowledgeBase] = []
 
     @wraps(build)
     def cached(kb: KnowledgeBase, *args: Any) -> T:
-        if not owner or owner[0] is not kb or len(memo) > 4096:
+        if not owner or owner[0] is not kb or len(memo) >= MEMO_BOUND:
             memo.clear()
             owner[:] = [kb]
         try:
@@ -163,6 +168,7 @@ def once_per_knowledge_base(build: Callable[..., T]) -> Callable[..., T]:
             value = memo[args] = build(kb, *args)
             return value
 
+    cached.memo = memo  # type: ignore[attr-defined]  # read by the tests of its bound
     return cached
 
 
@@ -175,16 +181,21 @@ class SourcesBlock:
     numbers: str  # "3,12": the References page's ``refs`` query parameter
 
 
-def reference_links(links: Sequence[tuple[str, str, str]]) -> str:
-    """A reference's ``links`` as Markdown: its canonical links (DOI, PubMed, PMC) on one line, then
-    "Where we read it" on the next, naming the host and saying when it is a third-party copy or
-    plain http. Each URL is written so that Markdown can neither end it early nor read it as markup.
+def reference_links(links: Sequence[tuple[str, str, str]], unconfirmed: str = "") -> str:
+    """A reference's ``links`` as Markdown: its canonical links (DOI, PubMed, PMC, the issuer's or
+    publisher's page) on one line, with what could not be confirmed ("DOI not confirmed"); then one
+    line per page its text was read at ("Text read at: ..."), naming the host and what that page is,
+    and saying when it is a third-party copy or plain http. Each URL is written so that Markdown can
+    neither end it early nor read it as markup.
     """
     def link(text: str, url: str) -> str:
         return f"[{text}](" + "".join("\\" + ch if ch in "\\()<>" else ch for ch in url) + ")"
 
     canonical = [link(label, url) for label, url, _ in links if label != READ_AT]
-    lines = [" · ".join(canonical)] if canonical else []
+    first = " · ".join(canonical + ([md_text(unconfirmed)] if unconfirmed else []))
+    if not canonical and not unconfirmed:
+        first = "No DOI, PMID or issuer's page recorded"
+    lines = [first]
     for label, url, caveat in links:
         if label == READ_AT:
             host = urlsplit(url).netloc.rpartition("@")[2]
@@ -198,6 +209,32 @@ def reference_links(links: Sequence[tuple[str, str, str]]) -> str:
             else:
                 lines.append(f"{READ_AT}: {link(md_text(host), url)}" + (f" ({md_text(caveat)})" if caveat else ""))
     return "  \n".join(lines)
+
+
+def reference_markdown(ref: Any) -> str:
+    """The links and status lines of one reference, as every page shows them."""
+    return reference_links(ref.links, ref.unconfirmed_text)
+
+
+def editions_markdown(kb: KnowledgeBase, column: str) -> str:
+    """The guideline editions a column rests on, each with its date and when it was last checked."""
+    numbers = kb.citation_number()
+    return "  \n".join(
+        f"{md_text(e.edition)} [{numbers[e.ref]}]: published {md_text(e.published)}; "
+        f"knowledge base checked against it on {e.checked_on:%d %b %Y}."
+        + (f" {md_text(e.status)}." if e.status else "")
+        for e in kb.meta.editions.get(column, [])
+    )
+
+
+@once_per_knowledge_base
+def editions_list(kb: KnowledgeBase, columns: tuple[str, ...]) -> str:
+    """One Markdown list: per guideline column, the editions it rests on (for the Criteria page)."""
+    lines = ["**Editions of the guidance behind each column**"]
+    for g in columns:
+        text = editions_markdown(kb, g).replace("  \n", "; ")
+        lines.append(f"- **{GUIDELINE_NAMES.get(g, g)}**: {text or 'no edition recorded'}")
+    return "\n".join(lines)
 
 
 def sources_block(kb: KnowledgeBase, cites: Iterable[Cite], label: str = "Sources") -> SourcesBlock | None:
@@ -221,7 +258,7 @@ def _sources_block(kb: KnowledgeBase, cited: tuple[tuple[int, tuple[str, ...]], 
         paragraphs.append(
             f"**[{n}]** {md_text(ref.authors)} ({ref.year_text}). *{md_text(ref.title)}*. "
             f"{md_text(ref.source)}.  \n"
-            f"{reference_links(ref.links)}  \n"
+            f"{reference_markdown(ref)}  \n"
             f"Where: {md_text('; '.join(locators))}"
         )
     numbers = [n for n, _ in cited]
@@ -259,7 +296,9 @@ def criteria_rows(a: Assessment) -> list[dict[str, str]]:
         rows.append(
             {
                 "Criterion": trace.title,
-                "Pathway": next((pathway[p] for p in pathway if trace.rule_id.startswith("DX-HX") == (p == "history")), ""),
+                "Pathway": next(
+                    (pathway[p] for p in pathway if trace.rule_id.startswith("DX-HX") == (p == "history")), ""
+                ),
                 "Status": words(trace.status),
                 "Values used": values_text(trace.values),
                 "Reason": trace.statement,
@@ -271,7 +310,9 @@ def criteria_rows(a: Assessment) -> list[dict[str, str]]:
             {
                 "Criterion": f"No {e.trace.title.lower()}",
                 "Pathway": "Examination",
-                "Status": {"absent": words("met"), "present": words("not_met"), "unknown": words("insufficient_data")}[e.status],
+                "Status": {
+                    "absent": words("met"), "present": words("not_met"), "unknown": words("insufficient_data")
+                }[e.status],
                 "Values used": "; ".join(f"{v.label}: {v.value} (must be absent)" for v in e.trace.values),
                 "Reason": e.trace.statement,
                 "Sources": marks(e.trace.citations),
@@ -403,7 +444,10 @@ def comparison_rows(result: AllAssessments) -> list[dict[str, str]]:
         return "None known" + (f" ({open_} not yet excluded)" if open_ else "")
 
     contra = [contraindications_text(a) for a in gs]
-    add("Contraindications present", contra, [f"{text} {marks([c for t in a.cerclage.contraindications if t.status == 'present' for c in t.citations])}".strip() for text, a in zip(contra, gs)])
+    present_cites = [
+        marks([c for t in a.cerclage.contraindications if t.status == "present" for c in t.citations]) for a in gs
+    ]
+    add("Contraindications present", contra, [f"{text} {m}".strip() for text, m in zip(contra, present_cites)])
     for i, t in enumerate(gs[0].treatments):
         statuses = [a.treatments[i].status for a in gs]
         add(t.short_name, statuses, [status_cell(a.treatments[i]) for a in gs], treatment_differ_cell(statuses))
@@ -536,7 +580,7 @@ class CriteriaText:
             indications="\n".join(
                 [
                     f"- **{t.title}**: {say(t.status)}. {t.statement} {marks(t.citations)}"
-                    + (f" *Evidence: {t.grade}.*" if t.grade else "")
+                    + (f" *Strength of recommendation: {t.grade}.*" if t.grade else "")
                     + notes.get(t.rule_id, "")
                     for t in cer.indications
                 ]
@@ -648,6 +692,8 @@ def treatment_cards(kb: KnowledgeBase, result: AllAssessments, guideline: str) -
                 "group": t.group,
                 "status": t_result.status,
                 "reason": f"{t_result.reason} {marks(t_result.citations)}",
+                # The strength of the guideline recommendation behind this status, its scheme named.
+                "strength": t_result.grade,
                 "summary": f"{t.summary.text} {cited(t.summary.citations)}",
                 "who": f"{t.population.text} {cited(t.population.citations)}",
                 "timing": f"{t.timing.text} {cited(t.timing.citations)}",

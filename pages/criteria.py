@@ -7,9 +7,8 @@ beside it) and, for what comes from the knowledge base alone, once per process.
 
 import streamlit as st
 
-from dashboard.kb import GUIDELINE_NAMES
+from dashboard.kb import GUIDELINE_NAMES, GUIDELINES
 from dashboard.ui import (
-    require_frame,
     badge,
     badge_markdown,
     blocked_by_problems,
@@ -19,10 +18,11 @@ from dashboard.ui import (
     entered_twice_warning,
     guideline,
     knowledge_base,
+    require_frame,
     sources,
     status_words,
 )
-from dashboard.views import CriteriaText, general_disagreements
+from dashboard.views import CriteriaText, editions_list, general_disagreements
 
 require_frame()  # first: run inside the app frame, never as a bare legacy page
 
@@ -114,6 +114,8 @@ st.subheader("ACOG, RCOG and NICE side by side")
 comparison = page.comparison
 st.caption(comparison.caption)
 st.markdown(comparison.table)
+# Beside the columns: the edition of each guideline they rest on, and when it was last checked.
+st.markdown(editions_list(knowledge_base(), GUIDELINES))
 sources(comparison.cites, label="Sources for the comparison", key="src-compare")
 if comparison.part_ways:
     st.markdown(comparison.part_ways)

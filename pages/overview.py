@@ -2,12 +2,15 @@
 
 import streamlit as st
 
-from dashboard.ui import require_frame, knowledge_base
+from dashboard.safety import bullets, default_safety
+from dashboard.ui import knowledge_base, require_frame
+from dashboard.views import md_text
 
 require_frame()  # first: run inside the app frame, never as a bare legacy page
 
 kb = knowledge_base()
 meta = kb.meta
+scope = default_safety().file  # intended use, population and scope: written once, in data/safety.yaml
 
 st.title("Cervical insufficiency: decision support")
 st.markdown(
@@ -16,29 +19,22 @@ st.markdown(
     "of second-trimester loss and preterm birth. This dashboard sets one case against the ACOG, "
     "RCOG and NICE guidance, with the basis and the source of every statement."
 )
+# The review status first, not only at the foot of the page (issue 12).
+st.warning(f"**{md_text(scope.review.headline)}**", icon=":material/warning:")
 
 left, right = st.columns(2)
 with left:
     with st.container(border=True):
         st.subheader(":material/check: What it is for")
-        st.write(meta.intended_use)
         st.markdown(
-            "**Who it is for:** obstetricians, midwives and residents, at the bedside, in clinic "
-            "and for teaching.  \n"
-            "**Patients it covers:** pregnant women in the first or second trimester with a history "
-            "or findings that raise the question of cervical insufficiency; singleton pregnancies "
-            "mainly, with twins where the evidence allows."
+            f"{md_text(scope.intended_use)}\n\n**Who it is for**\n\n{bullets(scope.users)}\n\n"
+            f"**Patients it covers**\n\n{bullets(scope.population)}"
         )
 with right:
     with st.container(border=True):
         st.subheader(":material/block: What it is not for")
-        st.markdown(
-            "- It does not make decisions: it shows options with their basis and the guideline that "
-            "supports them.\n"
-            "- It is not for preterm labour, ruptured membranes or delivery planning.\n"
-            "- It is not for patients to use on their own.\n"
-            "- It does not store anything: a case lasts only as long as this browser tab."
-        )
+        st.markdown(bullets(scope.out_of_scope))
+        st.page_link("pages/safety.py", label="Clinical safety and scope", icon=":material/health_and_safety:")
 
 st.subheader("How to use it")
 st.markdown(

@@ -1,14 +1,15 @@
 """References: every source, numbered as cited everywhere else, grouped by kind and searchable.
 
-Each source shows its canonical links first (DOI, PubMed, PubMed Central), then where the
-evidence brief read it, marked when that page is a third-party copy or plain http.
+Each source shows its canonical citation and links first (DOI, PubMed, PubMed Central, the
+issuer's page), says which identifier could not be confirmed, gives a guideline's edition and
+when it was last checked, and only then, as a secondary line, where its text was read.
 """
 
 import streamlit as st
 
 from dashboard.kb import KnowledgeBase
 from dashboard.ui import knowledge_base, require_frame
-from dashboard.views import md_text, reference_links, reference_matches
+from dashboard.views import md_text, reference_markdown, reference_matches
 
 require_frame()  # first: run inside the app frame, never as a bare legacy page
 
@@ -20,9 +21,10 @@ KIND_GROUPS = {
 }
 PROVENANCE = {
     "primary": "",
-    "secondary": " · secondary source",
-    "low": " · low-provenance copy: confirm against the original",
+    "secondary": "  \nSecondary source: a summary or report of the original.",
+    "low": "  \nLow provenance: no confirmed record ties this copy to its issuer; no statement in the tool cites it.",
 }
+CHECKED_BY = {"search tool": "checked", "evidence brief": "recorded by the evidence brief"}
 
 kb = knowledge_base()
 numbers = kb.citation_number()
@@ -31,8 +33,9 @@ st.title("References")
 st.caption(
     f"{len(kb.references)} sources. The numbers match the bracketed citations on every page. "
     f"Knowledge base {kb.meta.version}, reviewed {kb.meta.last_reviewed:%d %b %Y}. "
-    "Each source links first to its DOI, PubMed or PubMed Central record; “Where we read it” is the "
-    "page its content was checked on, marked when that is a third-party copy or plain http."
+    "Each source gives its citation and its DOI, PubMed, PubMed Central or issuer's page first, and "
+    "says when an identifier could not be confirmed; “Text read at” is the page its content was "
+    "read on, marked when that is a third-party copy or plain http."
 )
 
 wanted = st.query_params.get("refs", "")
@@ -53,25 +56,43 @@ def matches(ref) -> bool:
     return reference_matches(ref, numbers[ref.id], query)
 
 
-@st.cache_resource(show_spinner=False, hash_funcs={KnowledgeBase: id})
-def entries(kb: KnowledgeBase) -> dict[str, str]:
-    """Each reference as Markdown (citation, links, note), built once per knowledge base; data shown literally."""
+@st.cache_resource(show_spinner=False, max_entries=1, hash_funcs={KnowledgeBase: id})
+def entries(kb: KnowledgeBase) -> tuple[KnowledgeBase, dict[str, str]]:
+    """Each reference as Markdown (citation, links, note), built once per knowledge base; data shown literally.
+
+    Kept beside the knowledge base itself: the key is its id(), which cannot pass to another object
+    while this entry holds it.
+    """
     numbers = kb.citation_number()
+    editions = {e.ref: e for column in kb.meta.editions.values() for e in column}
     out = {}
     for ref in kb.references.values():
         version = f" {md_text(ref.version)}." if ref.version else ""
         doi = f" doi:{md_text(ref.doi)}." if ref.doi else ""
         pmid = f" PMID {ref.pmid}." if ref.pmid else ""
+        names = {"doi": "DOI", "pmid": "PMID", "url": "Issuer's page"}
+        checks = "; ".join(
+            f"{names[c.identifier]}: {md_text(c.where)}, {CHECKED_BY[c.by]}"
+            + (f" {c.checked_on:%d %b %Y}" if c.checked_on else "")
+            for c in ref.checks
+        )
+        confirmed = f"  \nConfirmed at: {checks}." if checks else ""
+        ed = editions.get(ref.id)
+        edition = (
+            f"  \nEdition used: {md_text(ed.edition)} ({md_text(ed.published)}); "
+            f"knowledge base last checked against it on {ed.checked_on:%d %b %Y}."
+            if ed else ""
+        )
         note = f"  \n_{md_text(ref.note)}_" if ref.note else ""
         out[ref.id] = (
             f"**[{numbers[ref.id]}]** {md_text(ref.authors)} ({ref.year_text}). *{md_text(ref.title)}*. "
             f"{md_text(ref.source)}.{version}{doi}{pmid}  \n"
-            f"{reference_links(ref.links)}{PROVENANCE[ref.provenance]}{note}"
+            f"{reference_markdown(ref)}{confirmed}{edition}{PROVENANCE[ref.provenance]}{note}"
         )
-    return out
+    return kb, out
 
 
-text = entries(kb)
+_, text = entries(kb)
 
 # One Markdown element per group, whatever the number of references (Streamlit's cost is per element).
 shown = 0

@@ -91,7 +91,8 @@ for start in range(0, len(shown), 3):
                     f"Relative contraindication present: {'; '.join(option.cautions)}. A decision for senior review.",
                     icon=":material/warning:",
                 )
-            st.markdown(card["reason"])
+            strength = f"  \n*Strength of recommendation: {card['strength']}.*" if card["strength"] else ""
+            st.markdown(card["reason"] + strength)
             if option.could_change:
                 st.caption(option.could_change)
             st.markdown(f"**What it is.** {card['summary']}")

@@ -4,6 +4,7 @@
 #
 # Usage: bash scripts/run.sh [streamlit run args...]   e.g. bash scripts/run.sh --server.port 8502
 #        PYTHON=/usr/bin/python3 bash scripts/run.sh     (a particular Python 3.11 or newer)
+#        VENV_DIR=.venv-other bash scripts/run.sh       (the environment elsewhere; default .venv)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."

@@ -6,6 +6,7 @@
 #
 # Usage: bash scripts/test.sh [pytest args...]   e.g. bash scripts/test.sh tests/browser -v
 #        PYTHON=/usr/bin/python3 bash scripts/test.sh  (a particular Python 3.11 or newer)
+#        VENV_DIR=.venv-other bash scripts/test.sh  (the environment elsewhere; default .venv)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."

@@ -100,14 +100,14 @@ def test_duplicate_reference_id_is_refused(data: Path) -> None:
 
 
 def test_reference_without_doi_pmid_or_url_is_refused(data: Path) -> None:
-    """A reference that cannot be found (no DOI, PMID or URL) is refused."""
+    """A reference that cannot be found (no DOI, PMID, issuer's URL or page it was read at) is refused."""
     def strip(doc: dict[str, Any]) -> None:
-        for key in ("doi", "pmid", "url"):
+        for key in ("doi", "pmid", "url", "read_at"):
             doc["references"][0].pop(key, None)
 
     edit(data / "references.yaml", strip)
     first = yaml.load((data / "references.yaml").read_text(encoding="utf-8"), Loader=_Loader)["references"][0]["id"]
-    assert_names(load_error(data), "references.yaml", first, "doi", "pmid", "url")
+    assert_names(load_error(data), "references.yaml", first, "doi", "pmid", "url", "read_at")
 
 
 # --------------------------------------------------------------------------- conditions

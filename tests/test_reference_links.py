@@ -1,5 +1,6 @@
-"""Reference links: canonical links from identifiers first, then where we read it, marked when it
-is a third-party copy or plain http; the References page shows them in that order, as text."""
+"""Reference links: canonical links (DOI, PubMed, PMC, the issuer's page) first, then each page the
+text was read at, marked when it is a third-party copy or plain http; the References page shows
+them in that order, as text."""
 
 from __future__ import annotations
 
@@ -8,21 +9,29 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from pydantic import ValidationError
 from streamlit.testing.v1 import AppTest
 
 from dashboard.assess import Cite
-from dashboard.kb import KnowledgeBase, Reference
-from dashboard.views import reference_links, sources_block
+from dashboard.kb import READ_AT, KnowledgeBase, Reference
+from dashboard.views import reference_links, reference_markdown, sources_block
 
 APP = Path(__file__).parents[1] / "streamlit_app.py"
 MIRROR = "http://47.251.13.51:8081/12802023"  # the raw-IP PubMed mirror the evidence brief read
-READ = "Where we read it"
+READ = READ_AT
 LINK = re.compile(r"\[([^\]]*)\]\(((?:\\.|[^\\)])*)\)")  # [text](destination), escapes kept
+RECORD = {"where": "PubMed record", "record": "https://pubmed.ncbi.nlm.nih.gov/12802023/", "by": "evidence brief"}
+CHECKED = [{"identifier": "doi"} | RECORD, {"identifier": "pmid"} | RECORD]
 
 
 def ref(**fields: object) -> Reference:
     base = {"id": "X-1", "kind": "trial", "authors": "A B", "year": 2020, "title": "T", "source": "J"}
-    return Reference.model_validate(base | fields)
+    checks = [c for c in CHECKED if c["identifier"] in fields]
+    return Reference.model_validate(base | {"checks": checks} | fields)
+
+
+def read_at(url: str, what: str = "") -> list[dict[str, str]]:
+    return [{"url": url, "what": what}]
 
 
 def links_of(markdown: str) -> list[tuple[str, str]]:
@@ -37,7 +46,7 @@ def unescape(markdown: str) -> str:
 def is_third_party(host: str) -> bool:
     return any(
         caveat
-        for label, url, caveat in ref(url=f"https://{host}/x").links
+        for label, url, caveat in ref(read_at=read_at(f"https://{host}/x")).links
         if label == READ and "third-party copy" in caveat
     )
 
@@ -46,8 +55,8 @@ def is_third_party(host: str) -> bool:
 
 
 def test_doi_and_pmid_links_come_before_where_we_read_it() -> None:
-    """A reference with a DOI and a PMID links doi.org, then PubMed, then the page we read."""
-    r = ref(doi="10.1056/NEJMoa035140", pmid="12802023", url=MIRROR)
+    """A reference with a DOI and a PMID links doi.org, then PubMed, then the page its text was read at."""
+    r = ref(doi="10.1056/NEJMoa035140", pmid="12802023", read_at=read_at(MIRROR))
 
     assert [(label, url) for label, url, _ in r.links] == [
         ("DOI", "https://doi.org/10.1056/NEJMoa035140"),
@@ -57,15 +66,37 @@ def test_doi_and_pmid_links_come_before_where_we_read_it() -> None:
 
 
 def test_raw_ip_mirror_is_a_third_party_copy_over_plain_http() -> None:
-    """The raw-IP PubMed mirror is never a canonical link and says it is a plain-http third-party copy."""
-    [(label, url, caveat)] = ref(url=MIRROR).links
+    """The raw-IP PubMed mirror is never a canonical link and says what it is and that it is plain http."""
+    [(label, url, caveat)] = ref(read_at=read_at(MIRROR, "raw-IP mirror of PubMed")).links
 
     assert (label, url) == (READ, MIRROR)
-    assert caveat == "third-party copy; plain http, not encrypted"
+    assert caveat == "raw-IP mirror of PubMed; third-party copy; plain http, not encrypted"
+
+
+def test_a_third_party_url_cannot_be_the_citations_own_link() -> None:
+    """A reference whose url is not the issuer's or publisher's site is refused: it belongs under read_at."""
+    with pytest.raises(ValidationError, match="read_at"):
+        ref(url="https://www.scribd.com/document/385503896/ACOG-PB142.pdf")
+
+
+def test_a_doi_without_a_record_of_where_it_was_confirmed_is_refused() -> None:
+    """A DOI or PMID must say where it was confirmed; otherwise it is listed as unconfirmed, not given."""
+    base = {"id": "X-1", "kind": "trial", "authors": "A B", "year": 2020, "title": "T", "source": "J"}
+    with pytest.raises(ValidationError, match="confirmed"):
+        Reference.model_validate(base | {"doi": "10.1056/NEJMoa035140"})
+
+
+def test_unconfirmed_identifiers_are_said_not_linked() -> None:
+    """An identifier that could not be confirmed is shown as 'DOI not confirmed', with no link."""
+    r = ref(unconfirmed=["doi", "pmid"], read_at=read_at("https://www.scribd.com/document/1/x"))
+    text = reference_markdown(r)
+
+    assert text.startswith("DOI not confirmed; PMID not confirmed  \n")
+    assert [label for label, _ in links_of(text)] == ["www.scribd.com"]
 
 
 def test_pmc_page_read_directly_gives_its_pmc_link() -> None:
-    """A PubMed Central page gives the canonical PMC link, and is still shown as where we read it."""
+    """A PubMed Central page gives the canonical PMC link, and is still shown as where the text was read."""
     r = ref(url="https://pmc.ncbi.nlm.nih.gov/articles/PMC3484249/table/T2")
 
     assert [(label, url, caveat) for label, url, caveat in r.links] == [
@@ -74,11 +105,18 @@ def test_pmc_page_read_directly_gives_its_pmc_link() -> None:
     ]
 
 
-def test_official_host_over_http_is_linked_over_https() -> None:
-    """A publisher's page read over http is linked over https, without a caveat."""
-    [(_, url, caveat)] = ref(url="http://www.aafp.org/afp/2007/1101/p1341.html").links
+def test_issuer_page_over_http_is_linked_over_https() -> None:
+    """An issuer's or publisher's page recorded over http is linked over https, without a caveat."""
+    [(label, url, caveat)] = ref(url="http://www.aafp.org/afp/2007/1101/p1341.html").links
 
-    assert (url, caveat) == ("https://www.aafp.org/afp/2007/1101/p1341.html", "")
+    assert (label, url, caveat) == ("Publisher's page", "https://www.aafp.org/afp/2007/1101/p1341.html", "")
+
+
+def test_a_guidelines_own_page_is_labelled_the_issuers_page() -> None:
+    """A guideline's url is its issuer's page, linked as such."""
+    r = ref(kind="guideline", url="https://www.nice.org.uk/guidance/ng25")
+
+    assert r.links == [("Issuer's page", "https://www.nice.org.uk/guidance/ng25", "")]
 
 
 @pytest.mark.parametrize(
@@ -104,16 +142,17 @@ def test_uploads_proxies_mirrors_and_lookalikes_are_third_party(host: str) -> No
 
 def test_official_name_before_an_at_sign_is_not_the_host() -> None:
     """A URL whose user-info names an official host is judged by its real host."""
-    [(_, _, caveat)] = ref(url="https://www.nice.org.uk@evil.example/guidance").links
+    [(_, _, caveat)] = ref(read_at=read_at("https://www.nice.org.uk@evil.example/guidance")).links
 
     assert caveat == "third-party copy"
 
 
 def test_every_reference_in_the_knowledge_base_links_canonically_first(kb: KnowledgeBase) -> None:
-    """In the shipped references, identifiers come first and no third-party or http page goes unmarked."""
+    """In the shipped references, canonical links come first and no third-party or http page goes unmarked."""
+    order = ["DOI", "PubMed", "PMC", "Issuer's page", "Publisher's page", READ]
     for r in kb.references.values():
         labels = [label for label, _, _ in r.links]
-        assert labels == sorted(labels, key=["DOI", "PubMed", "PMC", READ].index), r.id
+        assert labels == sorted(labels, key=order.index), r.id
         assert labels[0] == ("DOI" if r.doi else "PubMed" if r.pmid else labels[0]), r.id
         for label, url, caveat in r.links:
             if label != READ:
@@ -126,47 +165,52 @@ def test_every_reference_in_the_knowledge_base_links_canonically_first(kb: Knowl
 
 
 def test_markdown_puts_canonical_links_on_the_first_line_and_labels_the_copy() -> None:
-    """The DOI link is on the first line; the second says where we read it, naming host and caveats."""
-    text = reference_links(ref(doi="10.1056/NEJMoa035140", pmid="12802023", url=MIRROR).links)
+    """The DOI link is on the first line; the second says where the text was read, naming host and caveats."""
+    r = ref(doi="10.1056/NEJMoa035140", pmid="12802023", read_at=read_at(MIRROR, "raw-IP mirror of PubMed"))
+    text = reference_links(r.links)
 
     first, second = text.split("  \n")
     assert links_of(first) == [
         ("DOI", "https://doi.org/10.1056/NEJMoa035140"),
         ("PubMed", "https://pubmed.ncbi.nlm.nih.gov/12802023/"),
     ]
-    assert second.startswith(f"{READ} (third\\-party copy; plain http, not encrypted; not linked): ")
+    caveats = "raw\\-IP mirror of PubMed; third\\-party copy; plain http, not encrypted; not linked"
+    assert second.startswith(f"{READ} ({caveats}): ")
     assert links_of(second) == []  # a third-party copy over plain http is named, not linked
     assert second.endswith(f"`{MIRROR}`")  # in a code span, which Markdown never turns into a link
 
 
-def test_reference_without_doi_or_pmid_still_shows_where_we_read_it_labelled() -> None:
-    """A reference found only by its URL shows that URL, labelled, with its caveat."""
+def test_reference_without_identifiers_says_so_and_labels_where_the_text_was_read() -> None:
+    """A reference found only through a copy says it has no identifier, then shows the copy, labelled."""
     url = "https://www.scribd.com/document/385503896/ACOG-PB142.pdf"
-    text = reference_links(ref(url=url).links)
+    text = reference_links(ref(read_at=read_at(url)).links)
 
-    assert text.startswith(f"{READ}: ") and "\n" not in text
-    assert links_of(text) == [("www.scribd.com", url)]
-    assert text.endswith(r"(third\-party copy)")
+    first, second = text.split("  \n")
+    assert first == "No DOI, PMID or issuer's page recorded"
+    assert second.startswith(f"{READ}: ")
+    assert links_of(second) == [("www.scribd.com", url)]
+    assert second.endswith(r"(third\-party copy)")
 
 
 def test_brackets_and_parentheses_in_urls_stay_inside_the_link() -> None:
     """Parentheses and angle brackets in a URL are escaped, so the link keeps its whole URL."""
     url = "https://www.thelancet.com/article/PIIS0140-6736(22)01808-6/x)<b>[y]"
-    text = reference_links(ref(doi="10.1016/S0140-6736(22)01808-6", url=url).links)
+    r = ref(doi="10.1016/S0140-6736(22)01808-6", url=url)
+    text = reference_links(r.links)
 
     assert links_of(text) == [
         ("DOI", "https://doi.org/10.1016/S0140-6736(22)01808-6"),
-        ("www.thelancet.com", url),
+        ("Publisher's page", url),
     ]
     assert "<b>" not in text
 
 
 def test_sources_expander_uses_the_same_links(kb: KnowledgeBase) -> None:
-    """A Sources expander shows a reference's canonical links before where we read it."""
-    number, r = next((n, r) for n, r in enumerate(kb.references.values(), 1) if r.doi and r.url)
+    """A Sources expander shows a reference's canonical links before where its text was read."""
+    number, r = next((n, r) for n, r in enumerate(kb.references.values(), 1) if r.doi and r.read_at)
     block = sources_block(kb, [Cite(r.id, "Table 1", number)])
 
-    assert block is not None and reference_links(r.links) in block.text
+    assert block is not None and reference_markdown(r) in block.text
     assert block.text.index("https://doi.org/") < block.text.index(READ)
 
 
@@ -191,31 +235,37 @@ def entry_of(at: AppTest, number: int) -> str:
     return text[start : start + following.start()] if following else text[start:]
 
 
-def test_page_shows_the_doi_link_before_where_we_read_it(references_page: AppTest, kb: KnowledgeBase) -> None:
+def test_page_shows_the_doi_link_before_where_the_text_was_read(references_page: AppTest, kb: KnowledgeBase) -> None:
     """On the page, a reference read on the raw-IP mirror leads with doi.org and marks the mirror."""
     numbers = kb.citation_number()
-    r = next(r for r in kb.references.values() if r.doi and r.url and urlsplit(r.url).hostname == "47.251.13.51")
+    r = next(
+        r for r in kb.references.values()
+        if r.doi and r.read_at and urlsplit(r.read_at[0].url).hostname == "47.251.13.51"
+    )
+    mirror = r.read_at[0].url
 
     entry = entry_of(references_page, numbers[r.id])
 
     urls = [url for _, url in links_of(entry)]
     assert urls[0] == f"https://doi.org/{r.doi}"
-    assert r.url not in urls  # the plain-http mirror is named, not linked
-    assert f"`{r.url}`" in entry and "plain http, not encrypted; not linked" in entry
+    assert mirror not in urls  # the plain-http mirror is named, not linked
+    assert f"`{mirror}`" in entry and "plain http, not encrypted; not linked" in entry
 
 
-def test_page_shows_where_we_read_it_for_a_reference_without_identifiers(
+def test_page_shows_acog_pb142_canonically_with_what_is_not_confirmed(
     references_page: AppTest, kb: KnowledgeBase
 ) -> None:
-    """A reference with neither DOI nor PMID still shows its page, labelled, on the References page."""
-    numbers = kb.citation_number()
-    r = next(r for r in kb.references.values() if not (r.doi or r.pmid) and "scribd.com" in r.url)
+    """PB 142 shows its journal citation and 'DOI not confirmed' first; the scribd upload only as where it was read."""
+    r = kb.references["ACOG-PB142"]
+    entry = entry_of(references_page, kb.citation_number()[r.id])
 
-    entry = entry_of(references_page, numbers[r.id])
-
-    assert f"  \n{READ}: " in entry
-    assert [url for _, url in links_of(entry)] == [r.url]
-    assert r"(third\-party copy)" in entry
+    citation, links, *rest = entry.split("  \n")
+    assert "Obstet Gynecol 2014;123(2 Pt 1):372–379" in unescape(citation)
+    assert links.startswith("DOI not confirmed; PMID not confirmed; issuer's page not confirmed")
+    assert links_of(links) == []
+    [read] = [line for line in rest if line.startswith(f"{READ}: ")]
+    assert [url for _, url in links_of(read)] == [r.read_at[0].url]
+    assert "scribd" in read and r"third\-party copy" in read
 
 
 def test_page_draws_one_markdown_per_group(references_page: AppTest, kb: KnowledgeBase) -> None:
@@ -239,7 +289,7 @@ def test_page_filters_by_the_refs_query_parameter(references_page: AppTest) -> N
 
     text = page_text(references_page)
     assert [int(n) for n in re.findall(r"^\*\*\[(\d+)\]\*\*", text, re.M)] == [2, 5]
-    assert text.count(f"{READ}: ") == 2
+    assert text.count(f"{READ}") >= 2
 
 
 def test_markup_in_reference_data_is_escaped(references_page: AppTest) -> None:
@@ -260,3 +310,40 @@ def test_page_search_by_year_is_not_read_as_a_source_number(references_page: App
     shown = {int(n) for n in re.findall(r"^\*\*\[(\d+)\]\*\*", page_text(references_page), re.M)}
     dated_2014 = {kb.citation_number()[r.id] for r in kb.references.values() if r.year == 2014}
     assert dated_2014 and dated_2014 <= shown
+
+
+def test_page_shows_a_guidelines_edition_and_when_it_was_last_checked(
+    references_page: AppTest, kb: KnowledgeBase
+) -> None:
+    """GTG 75's entry names the edition used and the date the knowledge base was last checked against it."""
+    entry = unescape(entry_of(references_page, kb.citation_number()["RCOG-GTG75"]))
+
+    assert "Edition used: Green-top Guideline No. 75, 2nd edition, June 2022" in entry
+    assert "knowledge base last checked against it on 07 Dec 2026" in entry
+    assert entry.index("https://doi.org/10.1111/1471-0528.17003") < entry.index(READ)
+
+
+def test_page_says_where_each_identifier_was_confirmed(references_page: AppTest, kb: KnowledgeBase) -> None:
+    """An entry with a DOI and a PMID says where each was confirmed."""
+    entry = unescape(entry_of(references_page, kb.citation_number()["BERGHELLA-2011"]))
+
+    assert "Confirmed at: DOI: publisher's article page" in entry and "PMID: PubMed record" in entry
+
+
+def test_page_marks_a_low_provenance_reference_as_not_cited(references_page: AppTest, kb: KnowledgeBase) -> None:
+    """The shop-page mirror is marked low provenance and says no statement cites it."""
+    entry = entry_of(references_page, kb.citation_number()["RCOG-GTG60-MIRROR"])
+
+    assert "Low provenance" in entry and "no statement in the tool cites it" in entry
+
+
+def test_criteria_page_shows_the_editions_beside_the_columns(app_on) -> None:
+    """Criteria lists, under the side-by-side table, the edition behind each guideline column."""
+    at = app_on("pages/criteria.py")
+    text = "\n".join(m.value for m in at.main.markdown)
+
+    assert "**Editions of the guidance behind each column**" in text
+    for name, edition in (("ACOG (US)", "Practice Bulletin No. 142, February 2014"),
+                          ("RCOG (UK)", "Green-top Guideline No. 75"), ("NICE (England)", "NICE guideline NG25")):
+        line = unescape(next(line for line in text.splitlines() if line.startswith(f"- **{name}**")))
+        assert edition in line and "checked against it on 07 Dec 2026" in line

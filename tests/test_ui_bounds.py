@@ -75,3 +75,54 @@ def test_a_few_problems_are_all_listed() -> None:
     at = _problem_page(3, 0)
     (text,) = [m.value for m in at.markdown]
     assert len(text.splitlines()) == 3 and "more problem" not in text
+
+
+def _upload_page() -> None:
+    import streamlit as st
+
+    from dashboard import ui
+
+    class Unreadable:
+        name = "case.json"
+
+        def getvalue(self) -> bytes:
+            raise RuntimeError("the upload store failed")
+
+    st.session_state.setdefault("in.fetuses", 2)
+    if st.button("choose"):
+        st.session_state[f"uploader_{st.session_state.get('uploader_round', 0)}"] = Unreadable()
+        ui.load_case_file()
+    ui.upload_outcome()
+    st.write(f"fetuses={st.session_state['in.fetuses']}")
+
+
+def test_a_file_that_fails_in_any_way_is_refused_and_the_case_kept() -> None:
+    """An error no reader expected, inside the upload, is a refusal naming the file, not a crash."""
+    at = AppTest.from_function(_upload_page).run()
+    at.button[0].click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["That file was not loaded; the current case is unchanged."]
+    assert any("could not be read as a case file" in m.value for m in at.markdown)
+    assert any(m.value == "fetuses=2" for m in at.markdown)
+    assert at.session_state["uploader_round"] == 1  # that uploader and its file are let go
+
+
+def _failing_page() -> None:
+    import streamlit as st
+
+    from dashboard.ui import page_boundary
+
+    st.session_state.setdefault("in.fetuses", 2)
+    with page_boundary():
+        st.write("drawn before the fault")
+        raise KeyError("a bug in a page")
+    st.write(f"after fetuses={st.session_state['in.fetuses']}")
+
+
+def test_a_fault_inside_a_page_shows_a_message_and_keeps_the_answers() -> None:
+    at = AppTest.from_function(_failing_page).run()
+    assert not at.exception
+    (error,) = at.error
+    assert error.value.startswith("**Something went wrong while drawing this page.** Your answers are kept")
+    assert "a bug in a page" not in error.value  # no details of the fault on screen
+    assert any(m.value == "after fetuses=2" for m in at.markdown)
