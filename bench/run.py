@@ -517,7 +517,7 @@ def run_load(plan: Plan, figs: Figures, raw: dict) -> None:
     paced_raw, sat_raw = {}, {}
     # Paced steps on one server, with one pool of sessions that grows step by step.
     with servers((APP_SCRIPT, ())) as (app,):
-        target = learn_target(app.url, "intake", "number_input", INTAKE_WEEKS)
+        target = learn_target(app.url, "intake", "text_input", INTAKE_WEEKS)
         with load.Pool(app.url, target) as pool:
             for n in plan.steps:
                 duration = plan.single_step_s if n == 1 else plan.step_s
@@ -549,7 +549,7 @@ def run_load(plan: Plan, figs: Figures, raw: dict) -> None:
         ]
     for name, script, extra, env, page, label in specs:
         with hooked_server(script, extra, env) as server:
-            t = learn_target(server.url, page, "number_input", label)
+            t = learn_target(server.url, page, "text_input", label)
             r = load.saturate(server.url, t, plan.saturation_clients, plan.saturation_s)
             sat_raw[name] = {
                 "throughput": r.throughput,
@@ -631,7 +631,7 @@ def run_load(plan: Plan, figs: Figures, raw: dict) -> None:
 
 def run_memory(plan: Plan, figs: Figures, raw: dict) -> None:
     with servers((APP_SCRIPT, ())) as (app,):
-        target = learn_target(app.url, "intake", "number_input", INTAKE_WEEKS)
+        target = learn_target(app.url, "intake", "text_input", INTAKE_WEEKS)
         idle = load.idle_session_memory(app.url, app.proc.pid, target, plan.idle_sessions)
         soak = load.soak(app.url, app.proc.pid, target, plan.soak)
     raw["memory"] = {"idle": idle, "soak": soak}
@@ -737,7 +737,7 @@ def run_scaleout(plan: Plan, figs: Figures, raw: dict) -> None:
         for label, ports in (("one", [s1.port]), ("two", [s1.port, s2.port])):
             proxy = load.Nginx(binary, free_port(), ports)
             try:
-                target = learn_target(proxy.url, "intake", "number_input", INTAKE_WEEKS)
+                target = learn_target(proxy.url, "intake", "text_input", INTAKE_WEEKS)
                 ids, split = load.balanced_client_ids(proxy.url, plan.saturation_clients // len(ports), len(ports))
                 r = load.saturate(proxy.url, target, plan.saturation_clients, plan.scale_s, client_ids=ids)
                 res[label] = {
@@ -785,7 +785,7 @@ def run_profile(plan: Plan, figs: Figures, raw: dict) -> None:
 
     n = plan.profile_changes
     pages = {
-        "intake": ("intake", "number_input", INTAKE_WEEKS, [14 + (i % 16) for i in range(n)]),
+        "intake": ("intake", "text_input", INTAKE_WEEKS, [str(14 + (i % 16)) for i in range(n)]),
         "criteria": ("criteria", "radio", "Guideline in use", [("RCOG (UK)", "ACOG (US)")[i % 2] for i in range(n)]),
     }
     raw["profile"] = rerun_profile.profile_pages(APP_SCRIPT, pages)

@@ -64,7 +64,7 @@ class PageTarget:
 
     page_script_hash: str
     widget_id: str
-    value_kind: str  # "double_value" (number_input) or "string_value" (radio)
+    value_kind: str  # "double_value" (number_input), "string_value" (text_input, radio)
     # The st.fragment the widget is drawn in, if any. Like the browser, a change to such a
     # widget asks for a rerun of that fragment only.
     fragment_id: str = ""
@@ -95,6 +95,9 @@ class LightClient:
         self.close()
 
     def set_widget(self, target: PageTarget, value: WidgetValue) -> None:
+        # A text box (the Intake number boxes are text boxes) is sent its value as typed text.
+        if target.value_kind == "string_value" and not isinstance(value, str):
+            value = str(value)
         self.widgets[target.widget_id] = (target.value_kind, value)
 
     def run(

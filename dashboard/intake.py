@@ -27,6 +27,7 @@ from dashboard.case import (
 )
 from dashboard.facts import CERCLAGE_DETAILS, CERCLAGE_NOW_DETAILS, LOSSES_PAINLESS, field_is_unknown
 from dashboard.fields import FIELD_LABELS, SECTIONS, section_of
+from dashboard.views import md_text
 
 IN = "in."
 ROWS = "rows."
@@ -152,46 +153,51 @@ def cell_key(path: str, row_id: str, column: str) -> str:
 
 
 NUMBER_CHARS = 8  # the most characters a number box takes (max_chars); "24.96" is five
-_WHOLE = re.compile(r"\d{1,3}")
-_DECIMAL = re.compile(r"(\d{0,3})(?:[.,](\d+))?")
+# ASCII digits only: a digit from another script can look like a different one.
+_WHOLE = re.compile(r"[0-9]{1,8}")
+_DECIMAL = re.compile(r"([0-9]*)(?:[.,]([0-9]*))?")  # 1.5, 1,5, .5 and 5. are all read
 DECIMAL_PLACES = 2  # thresholds are whole numbers; two places keep every typed value exact on screen
 
 
-def read_number(raw: Any, *, whole: bool, what: str) -> tuple[int | float | None, str | None]:
+def read_number(raw: Any, *, whole: bool) -> tuple[int | float | None, str | None]:
     """The number a box holds as typed, or why it cannot be used: ``(value, None)`` or ``(None, message)``.
 
     Blank is "not answered" (None). A decimal comma is read as a decimal point (0,5 is 0.5). A
     value is taken only if it is exactly what the box shows: whole numbers for weeks, days and
     fetuses, at most two decimal places otherwise (so 24.96 mm is 24.96, shown and assessed as
-    such). Anything else is refused with a message naming what was typed; the box keeps it. A
-    value that is not text (only a hostile client sends one) is read the same way from its text.
+    such). Anything else is refused with a message quoting what was typed; the box keeps it. A
+    value that is not text (only code puts one there) is read the same way from its text. The
+    message is shown after the field's name ("Cervical dilation (cm): ...").
     """
     if raw is None:
         return None, None
     if isinstance(raw, bool) or not isinstance(raw, str | int | float):
-        return None, f"{what}: is not a number"
+        return None, "is not a number"
     text = (raw if isinstance(raw, str) else repr(raw)).strip()
     if not text:
         return None, None
-    shown = text if len(text) <= 12 else text[:12] + "…"
+    shown = md_text(text if len(text) <= 12 else text[:12] + "…")
     if len(text) > NUMBER_CHARS:
-        return None, f"{what}: '{shown}' is too long to be a number here"
+        return None, f"'{shown}' is too long to be a number here"
     if text.startswith("-"):
-        return None, f"{what}: '{shown}' is negative; enter a number of 0 or more"
+        return None, f"'{shown}' is negative; enter a number of 0 or more"
     if whole:
         if _WHOLE.fullmatch(text):
             return int(text), None
-        if _DECIMAL.fullmatch(text):
-            return None, f"{what}: '{shown}' is not a whole number; enter whole {what} (for example 19)"
-        return None, f"{what}: '{shown}' is not a number; type digits only (for example 19)"
+        if _DECIMAL.fullmatch(text) and any(c.isdigit() for c in text):
+            return None, f"'{shown}' is not a whole number; enter a whole number, without a decimal point"
+        return None, f"'{shown}' is not a number; type the digits 0 to 9 only"
     match = _DECIMAL.fullmatch(text)
     if not match or not (match.group(1) or match.group(2)):
-        return None, f"{what}: '{shown}' is not a number; type digits, with a decimal point or comma (for example 1.5)"
+        return None, (
+            f"'{shown}' is not a number; type the digits 0 to 9, with a decimal point or comma if needed "
+            "(for example 1.5)"
+        )
     places = match.group(2) or ""
     if len(places) > DECIMAL_PLACES:
         return None, (
-            f"{what}: '{shown}' has {len(places)} digits after the decimal point or comma; give at most "
-            f"{DECIMAL_PLACES} (a comma is read as a decimal point, never as thousands)"
+            f"'{shown}' has {len(places)} digits after the decimal point or comma; give at most "
+            f"{DECIMAL_PLACES} (a comma is read as a decimal point, never as a thousands separator)"
         )
     return float(f"{match.group(1) or 0}.{places or 0}"), None
 
@@ -208,6 +214,24 @@ def number_text(value: int | float | None) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
+def box_text(held: Any) -> str:
+    """What a number box shows for a value held in the session: its text, unchanged if it is text.
+
+    Only code puts a non-text value there (the browser sends text). A number is written exactly
+    (``repr`` for a float beyond two places, so 24.999 shows as typed and is refused at its field,
+    not rounded into the box); anything else shows as its text and is refused as not a number.
+    """
+    if isinstance(held, str):
+        return held
+    if held is None:
+        return ""
+    if isinstance(held, int | float) and not isinstance(held, bool):
+        if isinstance(held, float) and (held != held or round(held, DECIMAL_PLACES) != held):
+            return repr(held)
+        return number_text(held)
+    return str(held)
+
+
 def _ga(weeks: Any, days: Any) -> dict[str, int] | None:
     if weeks is None:
         return None
@@ -220,20 +244,20 @@ def form_to_case(values: Mapping[str, Any]) -> Case:
     get = values.get
     data: dict[str, Any] = {"format_version": CASE_FORMAT_VERSION}
 
-    def number(form_key: str, path: str, what: str, *, whole: bool = True) -> Any:
-        value, problem = read_number(get(form_key), whole=whole, what=what)
+    def number(form_key: str, path: str, *, whole: bool = True) -> Any:
+        value, problem = read_number(get(form_key), whole=whole)
         if problem:
             problems.append((path, problem))
         return value
 
     def ga_of(prefix: str, path: str) -> tuple[Any, Any]:
-        return number(f"{prefix}.weeks", path, "weeks"), number(f"{prefix}.days", path, "days")
+        return number(f"{prefix}.weeks", f"{path}.weeks"), number(f"{prefix}.days", f"{path}.days")
 
     weeks, days = ga_of(key("gestational_age"), "gestational_age")
     if weeks is None and days not in (None, 0):
         problems.append(("gestational_age", "enter the weeks as well as the days"))
     data["gestational_age"] = _ga(weeks, days)
-    data["fetuses"] = number(key("fetuses"), "fetuses", "fetuses")
+    data["fetuses"] = number(key("fetuses"), "fetuses")
 
     history: dict[str, Any] = {}
     for path in BIRTH_LISTS:
@@ -282,7 +306,7 @@ def form_to_case(values: Mapping[str, Any]) -> Case:
 
     for section in ("risk_factors", "symptoms", "fetal"):
         data[section] = {name: get(key(f"{section}.{name}"), "unknown") for name in TRI_FIELDS[section]}
-    dilation = number(key("exam.cervical_dilation_cm"), "exam.cervical_dilation_cm", "centimetres", whole=False)
+    dilation = number(key("exam.cervical_dilation_cm"), "exam.cervical_dilation_cm", whole=False)
     data["exam"] = {
         "cervical_dilation_cm": dilation,
         "membranes_at_or_beyond_os": get(key("exam.membranes_at_or_beyond_os"), "unknown"),
@@ -292,7 +316,7 @@ def form_to_case(values: Mapping[str, Any]) -> Case:
     for index, row_id in enumerate(get(rows_key(SCANS), []) or []):
         at = f"{SCANS}[{index}]"
         w, d = ga_of(cell_key(SCANS, row_id, "").rstrip("."), f"{at}.gestational_age")
-        mm = number(cell_key(SCANS, row_id, "mm"), f"{at}.cervical_length_mm", "millimetres", whole=False)
+        mm = number(cell_key(SCANS, row_id, "mm"), f"{at}.cervical_length_mm", whole=False)
         typed_w = _typed(get(cell_key(SCANS, row_id, "weeks")))
         typed_mm = _typed(get(cell_key(SCANS, row_id, "mm")))
         if w is None or mm is None:

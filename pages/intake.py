@@ -18,6 +18,7 @@ from dashboard.intake import (
     TRI_OPTIONS,
     TRI_WORDS,
     answer_key,
+    box_text,
     cell_key,
     completeness,
     key,
@@ -191,14 +192,21 @@ with st.container(border=True):
     upload_outcome()
 
 
+def number_box(where: DeltaGenerator, label: str, box_key: str, placeholder: str, **kw) -> None:
+    """A number box: typed text, read by ``dashboard.intake.read_number`` (what it shows is what is
+    assessed, or it is refused at its field). A value the session holds as a number (written by
+    code, never by the browser) is shown as its text first, since a text box holds only text."""
+    held = st.session_state.get(box_key)
+    if held is not None and not isinstance(held, str):
+        st.session_state[box_key] = box_text(held)
+    where.text_input(label, max_chars=NUMBER_CHARS, key=box_key, persist_state=PERSIST, placeholder=placeholder, **kw)
+
+
 def weeks_and_days(path: str, label: str, *cells: tuple[DeltaGenerator, str]) -> None:
     """A gestational age as two whole-number boxes, weeks then days, each in its own column (typed
     text, read by ``dashboard.intake.read_number``: what the box shows is what is assessed)."""
     for (column, placeholder), part in zip(cells, ("weeks", "days"), strict=True):
-        column.text_input(
-            f"{label}: {part}", max_chars=NUMBER_CHARS, key=key(f"{path}.{part}"), persist_state=PERSIST,
-            placeholder=placeholder,
-        )  # fmt: skip
+        number_box(column, f"{label}: {part}", key(f"{path}.{part}"), placeholder)
 
 
 def pregnancy_section() -> None:
@@ -209,13 +217,7 @@ def pregnancy_section() -> None:
         weeks_and_days(
             "gestational_age", "Current gestational age", (weeks, "weeks"), (days, "days 0 to 6 (blank counts as 0)")
         )
-        fetuses.text_input(
-            "Number of fetuses",
-            max_chars=NUMBER_CHARS,
-            key=key("fetuses"),
-            persist_state=PERSIST,
-            placeholder="unknown",
-        )
+        number_box(fetuses, "Number of fetuses", key("fetuses"), "unknown")
         show_problems("gestational_age")
         show_problems("fetuses")
 
@@ -286,20 +288,8 @@ def history_section() -> None:
                         )
                     else:
                         c1, c2, c3 = st.columns([2, 2, 1])
-                    c1.text_input(
-                        f"{noun} {n}: weeks",
-                        max_chars=NUMBER_CHARS,
-                        key=cell_key(path, row_id, "weeks"),
-                        persist_state=PERSIST,
-                        placeholder="weeks",
-                    )
-                    c2.text_input(
-                        f"{noun} {n}: days",
-                        max_chars=NUMBER_CHARS,
-                        key=cell_key(path, row_id, "days"),
-                        persist_state=PERSIST,
-                        placeholder="days",
-                    )
+                    number_box(c1, f"{noun} {n}: weeks", cell_key(path, row_id, "weeks"), "weeks")
+                    number_box(c2, f"{noun} {n}: days", cell_key(path, row_id, "days"), "days")
                     if len(rows) == 1:
                         continue  # "Yes" means at least one: the only row stays (answer "None" instead)
                     c3.button(
@@ -373,13 +363,7 @@ def exam_section() -> None:
     with st.container(border=True):
         section_header("exam")
         a, b = st.columns(2)
-        a.text_input(
-            "Cervical dilation (cm)",
-            max_chars=NUMBER_CHARS,
-            key=key("exam.cervical_dilation_cm"),
-            persist_state=PERSIST,
-            placeholder="unknown (not examined)",
-        )
+        number_box(a, "Cervical dilation (cm)", key("exam.cervical_dilation_cm"), "unknown (not examined)")
         with b:
             tri("exam.membranes_at_or_beyond_os")
         show_problems("exam")
@@ -398,30 +382,10 @@ def ultrasound_section() -> None:
             h3.markdown("**Cervical length (mm)**")
         for n, row_id in enumerate(rows, start=1):
             c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
-            c1.text_input(
-                f"Scan {n}: gestational age, weeks",
-                max_chars=NUMBER_CHARS,
-                key=cell_key(SCANS, row_id, "weeks"),
-                persist_state=PERSIST,
-                placeholder="weeks",
-                label_visibility="collapsed",
-            )
-            c2.text_input(
-                f"Scan {n}: gestational age, days",
-                max_chars=NUMBER_CHARS,
-                key=cell_key(SCANS, row_id, "days"),
-                persist_state=PERSIST,
-                placeholder="days",
-                label_visibility="collapsed",
-            )
-            c3.text_input(
-                f"Scan {n}: cervical length (mm)",
-                max_chars=NUMBER_CHARS,
-                key=cell_key(SCANS, row_id, "mm"),
-                persist_state=PERSIST,
-                placeholder="mm",
-                label_visibility="collapsed",
-            )
+            hidden = {"label_visibility": "collapsed"}  # the column headings above name them
+            number_box(c1, f"Scan {n}: gestational age, weeks", cell_key(SCANS, row_id, "weeks"), "weeks", **hidden)
+            number_box(c2, f"Scan {n}: gestational age, days", cell_key(SCANS, row_id, "days"), "days", **hidden)
+            number_box(c3, f"Scan {n}: cervical length (mm)", cell_key(SCANS, row_id, "mm"), "mm", **hidden)
             c4.button(
                 f"Remove scan {n}",
                 key=f"rm-{SCANS}-{row_id}",

@@ -192,7 +192,7 @@ def test_every_number_on_intake_names_its_unit(app_on: Callable[[str], AppTest])
     at = app_on("pages/intake.py")
     load(at, NUMBERS_CASE)
     at.run()
-    labels = [n.label for n in at.main.number_input]
+    labels = [n.label for n in at.main.text_input]  # the number boxes (typed text, read exactly)
     assert any("(mm)" in label for label in labels) and any("(cm)" in label for label in labels)
     assert any("weeks" in label for label in labels) and any("days" in label for label in labels)
     assert [label for label in labels if not UNITS.search(label) and label != "Number of fetuses"] == []

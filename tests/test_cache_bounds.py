@@ -22,7 +22,7 @@ def _distinct_cases(n: int) -> list[Case]:
             "fetuses": 1 + i % 2,
             "ultrasound": {"cervical_lengths": [{"gestational_age": {"weeks": 14, "days": 0},
                                                  "cervical_length_mm": round(i * 0.07 % 60, 2)}]},
-            "exam": {"cervical_dilation_cm": round(i * 0.013 % 10, 3)},
+            "exam": {"cervical_dilation_cm": round(i * 0.017 % 10, 2)},
         })
         for i in range(n)
     ]  # fmt: skip

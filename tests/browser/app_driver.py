@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dashboard.fields import label_of
-from dashboard.intake import CHOICE_WORDS, TRI_WORDS, completeness, form_to_case, key, overall
+from dashboard.intake import CHOICE_WORDS, TRI_WORDS, completeness, form_to_case, key, number_text, overall
 from tests.browser.helpers import APP_SCRIPT, goto_page, screenshot, wait_for_app
 
 if TYPE_CHECKING:
@@ -64,6 +64,11 @@ def main(page: Page) -> Locator:
     return page.get_by_test_id("stMain")
 
 
+def _in_view(page: Page, link: Locator) -> bool:
+    box = link.bounding_box()
+    return box is not None and box["x"] + box["width"] > 0 and box["x"] < page.viewport_size["width"]
+
+
 def go_to(page: Page, title: str, shot: str | None = None) -> None:
     """Move to a page through its sidebar link (never a reload) and wait until it has rendered.
 
@@ -75,9 +80,19 @@ def go_to(page: Page, title: str, shot: str | None = None) -> None:
     if link.get_attribute("aria-current") != "page":
         heading = main(page).locator("h1").first
         before = heading.inner_text()
+        opened = not link.is_visible() or not _in_view(page, link)
+        if opened:
+            # On a phone the sidebar starts collapsed, as a person finds it: open it to reach the menu.
+            page.get_by_test_id("stExpandSidebarButton").click()
+            expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "false")
         link.click()
         expect(link).to_have_attribute("aria-current", "page")
         expect(heading).not_to_have_text(before)
+        if opened and page.get_by_test_id("stSidebar").get_attribute("data-collapsed") == "false":
+            # and close it again, as a person would, so it does not cover the page.
+            page.get_by_test_id("stSidebar").hover()
+            page.get_by_test_id("stSidebarCollapseButton").locator("button").click()
+            expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")
     wait_for_app(page)
     if title == "Intake":
         expect(page.get_by_label("Current gestational age: weeks", exact=True)).to_be_visible()
@@ -120,7 +135,9 @@ class Answer:
 
 
 def number(label: str, path: str, value: int | float, shown: str | None = None) -> Answer:
-    return Answer("number", label, shown if shown is not None else f"{value}", key(path), value)
+    """A number box's answer: typed as ``shown`` (its exact text by default), held as that text."""
+    text = shown if shown is not None else number_text(value)
+    return Answer("number", label, text, key(path), text)
 
 
 def tri(path: str, value: str) -> Answer:
@@ -145,7 +162,7 @@ ACUTE_DILATION_ANSWERS: tuple[Answer, ...] = (
     earlier("history.second_trimester_losses", "none"),
     earlier("history.spontaneous_preterm_births", "none"),
     tri("history.prior_cerclage", "absent"),
-    number("Cervical dilation (cm)", "exam.cervical_dilation_cm", 2.0, shown="2.0"),
+    number("Cervical dilation (cm)", "exam.cervical_dilation_cm", 2.0),
     tri("exam.membranes_at_or_beyond_os", "present"),
     tri("symptoms.mild_contractions", "absent"),  # the definition needs their absence (PB 142)
     tri("exclusions.labour", "absent"),

@@ -16,6 +16,7 @@ from tests.browser.helpers import (
     APP_SCRIPT,
     CHROMIUM_ARGS,
     CHROMIUM_PATH,
+    PHONE,
     VIEWPORT,
     StreamlitServer,
     chromium_available,
@@ -82,6 +83,17 @@ def browser(playwright_instance):
         browser.close()
 
 
+def _shot_if_failed(request: pytest.FixtureRequest, page, prefix: str = "") -> None:
+    """A failing test leaves a screenshot of its page in artifacts/screenshots."""
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        name = f"FAILED-{prefix}" + re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-(150 - len(prefix)) :]
+        try:
+            screenshot(page, name)
+        except Exception:  # noqa: BLE001 - a broken page must not mask the real failure
+            pass
+
+
 @pytest.fixture
 def page(browser, request: pytest.FixtureRequest):
     """A fresh 1366x900 context and page; a failing test leaves a screenshot in artifacts/screenshots."""
@@ -90,13 +102,19 @@ def page(browser, request: pytest.FixtureRequest):
     try:
         yield page
     finally:
-        report = getattr(request.node, "rep_call", None)
-        if report is not None and report.failed:
-            name = "FAILED-" + re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
-            try:
-                screenshot(page, name)
-            except Exception:  # noqa: BLE001 - a broken page must not mask the real failure
-                pass
+        _shot_if_failed(request, page)
+        context.close()
+
+
+@pytest.fixture(params=[VIEWPORT, PHONE], ids=["desktop", "phone"])
+def sized_page(browser, request: pytest.FixtureRequest):
+    """A fresh page at desktop width and, as a second run of the test, at a 390 px phone width."""
+    context = browser.new_context(viewport=request.param, accept_downloads=True)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        _shot_if_failed(request, page)
         context.close()
 
 
@@ -114,12 +132,7 @@ def new_page(browser, request: pytest.FixtureRequest):
     try:
         yield open_page
     finally:
-        report = getattr(request.node, "rep_call", None)
         for n, context in enumerate(contexts, start=1):
-            if report is not None and report.failed:
-                name = f"FAILED-context{n}-" + re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-140:]
-                try:
-                    screenshot(context.pages[0], name)
-                except Exception:  # noqa: BLE001 - a broken page must not mask the real failure
-                    pass
+            if context.pages:
+                _shot_if_failed(request, context.pages[0], f"context{n}-")
             context.close()

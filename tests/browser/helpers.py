@@ -42,6 +42,7 @@ CHROMIUM_ARGS = (
     "--disable-dev-shm-usage",
 )
 VIEWPORT = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}  # a phone held upright
 
 SERVER_START_TIMEOUT_S = 60.0
 APP_READY_TIMEOUT_MS = 30_000

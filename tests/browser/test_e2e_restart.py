@@ -23,7 +23,6 @@ from tests.browser.app_driver import (
     verdict_heading,
 )
 from tests.browser.helpers import (
-    VIEWPORT,
     StreamlitServer,
     free_port,
     screenshot,
@@ -33,7 +32,6 @@ from tests.browser.helpers import (
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
 LOST = "no longer on the server"
 WEEKS = "Current gestational age: weeks"
 
@@ -75,20 +73,10 @@ def app(tmp_path: Path) -> Iterator[Restartable]:
         server.stop()
 
 
-@pytest.fixture(params=[VIEWPORT, PHONE], ids=["desktop", "phone"])
-def tab(browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = browser.new_context(viewport=request.param)
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        report = getattr(request.node, "rep_call", None)
-        if report is not None and report.failed:
-            try:
-                screenshot(page, "FAILED-restart-" + request.node.name)
-            except Exception:  # noqa: BLE001 - a broken page must not mask the real failure
-                pass
-        context.close()
+@pytest.fixture
+def tab(sized_page: Page) -> Page:
+    """The restart tests' tab: desktop and 390 px phone (conftest.sized_page)."""
+    return sized_page
 
 
 def open_intake(page: Page, app: Restartable) -> None:
