@@ -64,11 +64,6 @@ def main(page: Page) -> Locator:
     return page.get_by_test_id("stMain")
 
 
-def _in_view(page: Page, link: Locator) -> bool:
-    box = link.bounding_box()
-    return box is not None and box["x"] + box["width"] > 0 and box["x"] < page.viewport_size["width"]
-
-
 def go_to(page: Page, title: str, shot: str | None = None) -> None:
     """Move to a page through its sidebar link (never a reload) and wait until it has rendered.
 
@@ -80,19 +75,9 @@ def go_to(page: Page, title: str, shot: str | None = None) -> None:
     if link.get_attribute("aria-current") != "page":
         heading = main(page).locator("h1").first
         before = heading.inner_text()
-        opened = not link.is_visible() or not _in_view(page, link)
-        if opened:
-            # On a phone the sidebar starts collapsed, as a person finds it: open it to reach the menu.
-            page.get_by_test_id("stExpandSidebarButton").click()
-            expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "false")
         link.click()
         expect(link).to_have_attribute("aria-current", "page")
         expect(heading).not_to_have_text(before)
-        if opened and page.get_by_test_id("stSidebar").get_attribute("data-collapsed") == "false":
-            # and close it again, as a person would, so it does not cover the page.
-            page.get_by_test_id("stSidebar").hover()
-            page.get_by_test_id("stSidebarCollapseButton").locator("button").click()
-            expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")
     wait_for_app(page)
     if title == "Intake":
         expect(page.get_by_label("Current gestational age: weeks", exact=True)).to_be_visible()

@@ -40,7 +40,7 @@ def test_reference_search_shows_markup_as_text(page, streamlit_server, request) 
 
 
 def test_number_input_refuses_markup(page, streamlit_server, request) -> None:
-    """Markup typed into a number input is not accepted as a value and runs nothing."""
+    """Markup typed into a number box is refused at its field, shown as text, and runs nothing."""
     open_app(page, streamlit_server, shot=request.node.name)
     go_to(page, "Intake", shot=request.node.name)
     weeks = page.get_by_label("Current gestational age: weeks", exact=True)
@@ -50,8 +50,11 @@ def test_number_input_refuses_markup(page, streamlit_server, request) -> None:
     page.keyboard.press("Enter")
     wait_for_app(page)
 
-    expect(weeks).to_have_value("")
-    assert "Gestational age: unknown" in page.get_by_test_id("stSidebarUserContent").inner_text()
+    typed = IMG_PAYLOAD[:8]  # the box takes 8 characters at most
+    expect(weeks).to_have_value(typed)  # kept as typed, shown as text, and refused at its field
+    errors = main(page).get_by_test_id("stAlertContentError")
+    expect(errors.filter(has_text=f"Current gestational age (weeks): '{typed}' is not a number").first).to_be_visible()
+    assert "Gestational age: 20" not in page.get_by_test_id("stSidebarUserContent").inner_text()
     assert_nothing_ran(page)
     shoot(page, request.node.name, "intake-number")
 

@@ -31,9 +31,23 @@ def sidebar_text(page: Page) -> str:
     return page.get_by_test_id("stSidebarUserContent").inner_text()
 
 
+def menu_to(page: Page, title: str, name: str) -> None:
+    """Through the menu, as a person would: on a phone open the sidebar first and close it after."""
+    sidebar = page.get_by_test_id("stSidebar")
+    phone = sidebar.get_attribute("data-collapsed") == "true"
+    if phone:
+        page.get_by_test_id("stExpandSidebarButton").click()
+        expect(sidebar).to_have_attribute("data-collapsed", "false")
+    go_to(page, title, shot=name)
+    if phone and sidebar.get_attribute("data-collapsed") == "false":
+        sidebar.hover()
+        page.get_by_test_id("stSidebarCollapseButton").locator("button").click()
+        expect(sidebar).to_have_attribute("data-collapsed", "true")
+
+
 def open_intake(page: Page, server: str, name: str) -> None:
     open_app(page, server, shot=name)
-    go_to(page, "Intake", shot=name)
+    menu_to(page, "Intake", name)
 
 
 def test_a_decimal_comma_is_read_as_a_decimal_point(sized_page: Page, streamlit_server, request) -> None:
@@ -120,7 +134,7 @@ def test_a_huge_number_is_cut_at_the_box_and_refused_not_replaced_by_the_old_val
     assert ATTENTION in sidebar_text(page)
     assert "Gestational age: 20+0 weeks" not in sidebar_case_lines(page)
 
-    go_to(page, "Criteria", shot=request.node.name)
+    menu_to(page, "Criteria", request.node.name)
     text = main(page).inner_text()
     assert "20+0" not in text
     assert "no verdict is shown" in text and "Current gestational age (weeks)" in text  # names the field
